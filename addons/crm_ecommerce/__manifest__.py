@@ -1,0 +1,25 @@
+{
+    "name": "E-commerce Customer Intelligence",
+    "summary": "RFM segments, explainable customer and lead scores, "
+    "cross-sell suggestions, churn and win-back, marketing consent",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "author": "CRM E-commerce Team",
+    "website": "https://github.com/crm-ecommerce/crm-ecommerce",
+    "license": "LGPL-3",
+    "depends": ["sale_crm"],
+    "data": [
+        "security/crm_ecommerce_security.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/res_partner_demo.xml",
+        "demo/sale_order_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_ecommerce/static/tests/tours/*.js",
+        ],
+    },
+    "application": False,
+}

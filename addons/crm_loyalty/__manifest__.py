@@ -1,0 +1,24 @@
+{
+    "name": "E-commerce Loyalty Tiers and Points Ledger",
+    "summary": "Loyalty tiers with multipliers, a points ledger with pending "
+    "points, expiry, reversal on returns, safe redemption and a portal page",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Sales",
+    "author": "CRM E-commerce Team",
+    "website": "https://github.com/crm-ecommerce/crm-ecommerce",
+    "license": "LGPL-3",
+    "depends": ["sale_loyalty", "crm_fulfillment"],
+    "data": [
+        "security/crm_loyalty_security.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/loyalty_program_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_loyalty/static/tests/tours/*.js",
+        ],
+    },
+    "application": False,
+}
