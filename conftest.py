@@ -3,6 +3,7 @@
 Odoo skips a browser tour when Chromium or websocket-client is missing; a
 skipped tour would then read as a green run.  Here such a skip is a failure.
 """
+
 import pytest
 
 BROWSER_SKIP_MARKERS = ("websocket-client", "not found", "chrome devtools port")

@@ -1,5 +1,6 @@
 """Browser smoke tests: each addon's menus open in headless Chromium for a
 user of the addon's group, and stay hidden from users without it."""
+
 import re
 from pathlib import Path
 
@@ -10,7 +11,10 @@ ADDONS = Path(__file__).resolve().parent.parent / "addons"
 # addon -> (its user group, a standard Odoo group that implies it, the tour)
 CASES = {
     "crm_ecommerce": ("group_crm_ecommerce_user", "sales_team.group_sale_salesman"),
-    "crm_fulfillment": ("group_fulfillment_user", "sales_team.group_sale_salesman,stock.group_stock_user"),
+    "crm_fulfillment": (
+        "group_fulfillment_user",
+        "sales_team.group_sale_salesman,stock.group_stock_user",
+    ),
     "crm_loyalty": ("group_loyalty_user", "sales_team.group_sale_salesman"),
 }
 
@@ -35,7 +39,9 @@ class TestMenus(HttpCase):
         }
 
     def _addon_menus(self, addon):
-        data = self.env["ir.model.data"].search([("module", "=", addon), ("model", "=", "ir.ui.menu")])
+        data = self.env["ir.model.data"].search(
+            [("module", "=", addon), ("model", "=", "ir.ui.menu")]
+        )
         return self.env["ir.ui.menu"].browse(data.mapped("res_id"))
 
     def test_groups_follow_odoo_roles(self):

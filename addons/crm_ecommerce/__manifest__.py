@@ -21,5 +21,4 @@
             "crm_ecommerce/static/tests/tours/*.js",
         ],
     },
-    "application": False,
 }

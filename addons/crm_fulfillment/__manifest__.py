@@ -20,5 +20,4 @@
             "crm_fulfillment/static/tests/tours/*.js",
         ],
     },
-    "application": False,
 }

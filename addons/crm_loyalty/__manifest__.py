@@ -20,5 +20,4 @@
             "crm_loyalty/static/tests/tours/*.js",
         ],
     },
-    "application": False,
 }

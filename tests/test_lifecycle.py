@@ -1,0 +1,122 @@
+"""Each addon installs on a fresh database (with its demo data), upgrades
+and uninstalls cleanly, and Odoo's sale flow still works afterwards."""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = Path(__file__).resolve().parent / "helpers" / "uninstall_probe.py"
+DEPENDENCIES = "sale_management,sale_crm,sale_stock,sale_loyalty,portal"
+ADDONS = ("crm_ecommerce", "crm_fulfillment", "crm_loyalty")
+
+pytestmark = pytest.mark.slow
+
+
+def odoo(conf, command, *args):
+    proc = subprocess.run(
+        [sys.executable, "-m", "odoo", command, "-c", conf, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = proc.stdout + proc.stderr
+    errors = [line for line in output.splitlines() if " ERROR " in line or " CRITICAL " in line]
+    assert proc.returncode == 0 and not errors, f"odoo {command} {args} failed:\n{output[-6000:]}"
+    return output
+
+
+@pytest.fixture(scope="module")
+def conf():
+    path = os.environ.get("CRM_ECOMMERCE_ODOO_CONF")
+    if not path:
+        pytest.fail("CRM_ECOMMERCE_ODOO_CONF is not set: run this test through ./run-tests")
+    return path
+
+
+@pytest.fixture(scope="module")
+def template_db(conf):
+    """A fresh database with demo data and the Odoo modules we depend on."""
+    name = f"crm_ecom_lifecycle_{uuid.uuid4().hex[:8]}"
+    odoo(
+        conf,
+        "server",
+        "-d",
+        name,
+        "-i",
+        DEPENDENCIES,
+        "--stop-after-init",
+        "--no-http",
+        "--log-level=warn",
+    )
+    yield name
+    subprocess.run(
+        [sys.executable, "-m", "odoo", "db", "-c", conf, "drop", name],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("addon", ADDONS)
+def test_install_upgrade_uninstall(conf, template_db, addon):
+    db = f"{template_db}_{addon}"
+    odoo(conf, "db", "duplicate", template_db, db)
+    try:
+        odoo(
+            conf,
+            "server",
+            "-d",
+            db,
+            "-i",
+            addon,
+            "--stop-after-init",
+            "--no-http",
+            "--log-level=warn",
+        )
+        odoo(
+            conf,
+            "server",
+            "-d",
+            db,
+            "-u",
+            addon,
+            "--stop-after-init",
+            "--no-http",
+            "--log-level=warn",
+        )
+        proc = subprocess.run(
+            [sys.executable, str(PROBE), conf, db, addon],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("PROBE ")]
+        assert proc.returncode == 0 and lines, proc.stdout[-4000:] + proc.stderr[-4000:]
+        result = json.loads(lines[-1][len("PROBE ") :])
+    finally:
+        subprocess.run(
+            [sys.executable, "-m", "odoo", "db", "-c", conf, "drop", db],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+        )
+
+    # The probe saw the addon's views and menus before uninstalling it...
+    assert result["owned_before"]["ir.ui.menu"] > 0
+    assert result["owned_before"]["ir.actions.act_window"] > 0
+    # ...and none of them, nor any of its data, fields or columns, after.
+    assert result["state"] == "uninstalled"
+    assert result["left"] == {model: [] for model in result["owned_before"]}
+    # Odoo keeps demo records that can't be deleted (confirmed orders and
+    # what they reference); nothing else of the addon may stay.
+    assert [x for x in result["left_data"] if "_demo" not in x] == []
+    assert result["left_columns"] == []
+    assert result["delivered_after"] == 2.0

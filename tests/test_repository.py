@@ -1,0 +1,143 @@
+"""Repository checks: the addons are well-formed before Odoo even loads them."""
+
+import ast
+import csv
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDONS = sorted(p.parent for p in (ROOT / "addons").glob("*/__manifest__.py"))
+XML_FILES = sorted((ROOT / "addons").rglob("*.xml"))
+OLD_VIEW_SYNTAX = (
+    (re.compile(r"<tree[\s>]"), "<tree> is <list> since Odoo 17"),
+    (
+        re.compile(r"\sattrs\s*="),
+        "attrs= is replaced by invisible=/readonly=/required= expressions",
+    ),
+    (re.compile(r"\sstates\s*="), "states= is replaced by invisible= expressions"),
+)
+
+
+def manifest(addon):
+    return ast.literal_eval((addon / "__manifest__.py").read_text())
+
+
+def declared_models(addon):
+    """Models an addon creates (a _name), transient ones included."""
+    models = set()
+    for path in addon.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                for stmt in node.body:
+                    if (
+                        isinstance(stmt, ast.Assign)
+                        and isinstance(stmt.value, ast.Constant)
+                        and any(getattr(t, "id", None) == "_name" for t in stmt.targets)
+                    ):
+                        models.add(stmt.value.value)
+    return models
+
+
+def test_three_addons():
+    assert [a.name for a in ADDONS] == ["crm_ecommerce", "crm_fulfillment", "crm_loyalty"]
+
+
+@pytest.mark.parametrize("addon", ADDONS, ids=lambda a: a.name)
+def test_manifest(addon):
+    data = manifest(addon)
+    assert re.fullmatch(r"18\.0\.\d+\.\d+\.\d+", data["version"])
+    assert data["license"] == "LGPL-3"
+    for key in ("name", "summary", "author", "website", "category", "depends"):
+        assert data.get(key), f"{addon.name}: manifest has no {key}"
+    assert "installable" not in data
+    for key in ("data", "demo"):
+        for rel in data.get(key, []):
+            assert (addon / rel).is_file(), f"{addon.name}: {key} file {rel} does not exist"
+    for files in data.get("assets", {}).values():
+        for pattern in files:
+            rel = pattern.split("/", 1)[1]
+            assert list(addon.glob(rel)), f"{addon.name}: asset {pattern} matches nothing"
+
+
+@pytest.mark.parametrize("addon", ADDONS, ids=lambda a: a.name)
+def test_every_model_has_access_rules(addon):
+    csv_path = addon / "security" / "ir.model.access.csv"
+    rows = list(csv.DictReader(csv_path.open())) if csv_path.exists() else []
+    covered = {row["model_id:id"].split(".")[-1] for row in rows}
+    missing = {m for m in declared_models(addon) if "model_" + m.replace(".", "_") not in covered}
+    assert not missing, f"{addon.name}: no access rule for {sorted(missing)}"
+
+
+@pytest.mark.parametrize("path", XML_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_xml_parses_and_uses_odoo_18_syntax(path):
+    etree.parse(str(path))
+    text = path.read_text()
+    for pattern, why in OLD_VIEW_SYNTAX:
+        assert not pattern.search(text), f"{path.name}: {why}"
+
+
+@pytest.mark.parametrize("addon", ADDONS, ids=lambda a: a.name)
+def test_readme_and_packaging(addon):
+    for fragment in ("DESCRIPTION.md", "USAGE.md", "CONFIGURE.md"):
+        assert (addon / "readme" / fragment).read_text().strip()
+    pyproject = (addon / "pyproject.toml").read_text()
+    assert f'name = "odoo-addon-{addon.name}"' in pyproject
+    assert 'build-backend = "whool.buildapi"' in pyproject
+
+
+def test_demo_xmlids_end_in_demo():
+    for addon in ADDONS:
+        for rel in manifest(addon).get("demo", []):
+            for record in etree.parse(str(addon / rel)).iter("record"):
+                assert record.get("id").endswith("_demo"), f"{rel}: {record.get('id')}"
+
+
+def test_docker_compose_mounts_addons():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["odoo"]["image"] == "odoo:18.0"
+    assert "./addons:/mnt/extra-addons" in services["odoo"]["volumes"]
+    assert "./odoo.conf:/etc/odoo/odoo.conf:ro" in services["odoo"]["volumes"]
+    assert services["odoo"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["db"]["image"].startswith("postgres:16")
+    assert "healthcheck" in services["db"]
+    assert "tests" in services
+
+
+def test_run_tests_exits_2_without_odoo(tmp_path):
+    fake = tmp_path / "odoo"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('simulated: no Odoo here')\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "run-tests")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "Odoo 18 is not importable" in proc.stderr
+    assert "docker compose run --rm tests" in proc.stderr
+
+
+def test_run_tests_exits_2_without_postgres():
+    env = dict(os.environ, PGHOST="127.0.0.1", PGPORT="1")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "run-tests")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "PostgreSQL is not reachable" in proc.stderr
