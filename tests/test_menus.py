@@ -8,14 +8,14 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 ADDONS = Path(__file__).resolve().parent.parent / "addons"
 
-# addon -> (its user group, a standard Odoo group that implies it, the tour)
+# addon -> (its manager group, the standard Odoo groups that imply it)
 CASES = {
-    "crm_ecommerce": ("group_crm_ecommerce_user", "sales_team.group_sale_salesman"),
+    "crm_ecommerce": ("group_crm_ecommerce_manager", "sales_team.group_sale_manager"),
     "crm_fulfillment": (
-        "group_fulfillment_user",
-        "sales_team.group_sale_salesman,stock.group_stock_user",
+        "group_fulfillment_manager",
+        "sales_team.group_sale_manager,stock.group_stock_user",
     ),
-    "crm_loyalty": ("group_loyalty_user", "sales_team.group_sale_salesman"),
+    "crm_loyalty": ("group_loyalty_manager", "sales_team.group_sale_manager"),
 }
 
 

@@ -10,11 +10,21 @@
     "depends": ["sale_management", "sale_stock", "portal"],
     "data": [
         "security/crm_fulfillment_security.xml",
+        "security/ir.model.access.csv",
+        "data/sale_fulfillment_stage_data.xml",
+        "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
+        "views/sale_fulfillment_stage_views.xml",
+        "views/sale_fulfillment_event_views.xml",
+        "views/sale_order_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/sale_portal_templates.xml",
         "views/menus.xml",
     ],
     "demo": [
         "demo/sale_order_demo.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "assets": {
         "web.assets_tests": [
             "crm_fulfillment/static/tests/tours/*.js",

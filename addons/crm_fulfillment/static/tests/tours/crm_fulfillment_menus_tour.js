@@ -7,6 +7,18 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 const MENUS = [
     ["sale.sale_menu_root", "sale.sale_order_menu", "crm_fulfillment.menu_fulfillment_orders", "Fulfilment"],
     [
+        "sale.sale_menu_root",
+        "sale.menu_sale_report",
+        "crm_fulfillment.menu_fulfillment_report",
+        "Time per Stage",
+    ],
+    [
+        "sale.sale_menu_root",
+        "sale.menu_sale_config",
+        "crm_fulfillment.menu_fulfillment_stages",
+        "Fulfilment Stages",
+    ],
+    [
         "stock.menu_stock_root",
         "stock.menu_stock_warehouse_mgmt",
         "crm_fulfillment.menu_returns_to_receive",

@@ -1,0 +1,30 @@
+from odoo import fields, models
+
+
+class SaleFulfillmentEvent(models.Model):
+    """One stage change of an order: the history behind the timeline and the
+    bottleneck analysis. Written by the stage sync only."""
+
+    _name = "sale.fulfillment.event"
+    _description = "Fulfilment Stage Change"
+    _order = "date desc, id desc"
+    _rec_name = "to_stage_id"
+
+    order_id = fields.Many2one("sale.order", required=True, index=True, ondelete="cascade")
+    from_stage_id = fields.Many2one("sale.fulfillment.stage", string="From", ondelete="restrict")
+    to_stage_id = fields.Many2one(
+        "sale.fulfillment.stage", string="To", required=True, ondelete="restrict"
+    )
+    from_stage_code = fields.Selection(related="from_stage_id.code", string="From Code")
+    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    duration_hours = fields.Float(
+        string="Hours in Previous Stage",
+        aggregator="avg",
+        help="How long the order stayed in the stage it left.",
+    )
+    user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user)
+    # Copied from the order when the event is written (not related fields:
+    # they would cost one more UPDATE per batch of events).
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    warehouse_id = fields.Many2one("stock.warehouse")
+    partner_id = fields.Many2one("res.partner", string="Customer")

@@ -1,0 +1,50 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools.stages import CODES
+
+
+class SaleFulfillmentStage(models.Model):
+    _name = "sale.fulfillment.stage"
+    _description = "Fulfilment Stage"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Selection(
+        [(code, code.replace("_", " ").capitalize()) for code in CODES],
+        required=True,
+        readonly=True,
+        help="Technical code the stage rules use; it can't be changed.",
+    )
+    sequence = fields.Integer(default=10)
+    fold = fields.Boolean(help="Folded in the fulfilment kanban.")
+    sla_hours = fields.Float(
+        string="SLA Target (hours)",
+        help="How long an order may stay in this stage before it is late. 0 = no target.",
+    )
+    description = fields.Text(translate=True)
+
+    _sql_constraints = [
+        ("code_unique", "unique(code)", "Each fulfilment stage code exists once."),
+    ]
+
+    @api.constrains("sla_hours")
+    def _check_sla_hours(self):
+        for stage in self:
+            if stage.sla_hours < 0:
+                raise ValidationError(
+                    self.env._("The SLA target of stage %s can't be negative.", stage.name)
+                )
+
+    def write(self, vals):
+        if "code" in vals and any(stage.code != vals["code"] for stage in self):
+            raise UserError(self.env._("The code of a fulfilment stage can't be changed."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(self.env._("Fulfilment stages can't be deleted; fold them instead."))
+
+    def _by_code(self):
+        """{code: stage} of all stages, in one query."""
+        return {stage.code: stage for stage in self.sudo().search([])}
