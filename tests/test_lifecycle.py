@@ -112,6 +112,8 @@ def test_install_upgrade_uninstall(conf, template_db, addon):
     # The probe saw the addon's views and menus before uninstalling it...
     assert result["owned_before"]["ir.ui.menu"] > 0
     assert result["owned_before"]["ir.actions.act_window"] > 0
+    if addon == "crm_fulfillment":
+        assert result["owned_before"]["ir.model"] > 0  # its own models, not the extended ones
     # ...and none of them, nor any of its data, fields or columns, after.
     assert result["state"] == "uninstalled"
     assert result["left"] == {model: [] for model in result["owned_before"]}

@@ -20,6 +20,10 @@ def owned_records(env, addon):
     found = {model: [] for model in OWNED_MODELS}
     for row in data:
         found[row.model].append(row.res_id)
+    # An addon holds an ir.model xmlid for every model it extends too; only
+    # the models it alone defines must disappear.
+    models = env["ir.model"].browse(found["ir.model"])
+    found["ir.model"] = models.filtered(lambda m: m.modules.strip() == addon).ids
     return found
 
 
