@@ -18,3 +18,18 @@ class ResCompany(models.Model):
     )
     fulfillment_notify_shipped = fields.Boolean(string="Email When Shipped")
     fulfillment_notify_delivered = fields.Boolean(string="Email When Delivered")
+    return_window_days = fields.Integer(
+        string="Return Window (days)",
+        default=30,
+        help="Days after delivery during which customers may request a return. 0 = no limit.",
+    )
+    return_auto_approve_amount = fields.Monetary(
+        string="Approve Returns Automatically Under",
+        currency_field="currency_id",
+        help="Returns whose reasons allow it are approved at once under this amount. "
+        "0 = a returns manager approves every return.",
+    )
+    return_post_credit_notes = fields.Boolean(
+        string="Post Refunds",
+        help="Post the credit notes of refunded returns at once instead of leaving them in draft.",
+    )

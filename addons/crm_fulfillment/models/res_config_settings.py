@@ -19,3 +19,10 @@ class ResConfigSettings(models.TransientModel):
     fulfillment_notify_delivered = fields.Boolean(
         related="company_id.fulfillment_notify_delivered", readonly=False
     )
+    return_window_days = fields.Integer(related="company_id.return_window_days", readonly=False)
+    return_auto_approve_amount = fields.Monetary(
+        related="company_id.return_auto_approve_amount", readonly=False
+    )
+    return_post_credit_notes = fields.Boolean(
+        related="company_id.return_post_credit_notes", readonly=False
+    )

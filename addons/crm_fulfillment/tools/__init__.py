@@ -1,1 +1,1 @@
-from . import stages
+from . import returns, stages

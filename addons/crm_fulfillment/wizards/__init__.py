@@ -1,1 +1,1 @@
-from . import sale_fulfillment_deliver
+from . import sale_fulfillment_deliver, sale_return_reject

@@ -18,6 +18,20 @@ const MENUS = [
         "crm_fulfillment.menu_fulfillment_stages",
         "Fulfilment Stages",
     ],
+    ["sale.sale_menu_root", "sale.sale_order_menu", "crm_fulfillment.menu_sale_returns", "Returns"],
+    [
+        "sale.sale_menu_root",
+        "sale.menu_sale_report",
+        "crm_fulfillment.menu_sale_return_analysis",
+        "Returns Analysis",
+    ],
+    [
+        "sale.sale_menu_root",
+        "sale.menu_sale_config",
+        "crm_fulfillment.menu_sale_return_reasons",
+        "Return Reasons",
+    ],
+    ["stock.menu_stock_root", "stock.menu_stock_warehouse_mgmt", "crm_fulfillment.menu_stock_returns", "Returns"],
     [
         "stock.menu_stock_root",
         "stock.menu_stock_warehouse_mgmt",

@@ -1,0 +1,309 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, float_compare
+
+OPEN_STATES = ("requested", "approved")
+
+
+class SaleReturn(models.Model):
+    _name = "sale.return"
+    _description = "Return (RMA)"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        readonly=True,
+        copy=False,
+        default=lambda self: self.env._("New"),
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("requested", "Requested"),
+            ("approved", "Approved"),
+            ("received", "Received"),
+            ("done", "Done"),
+            ("rejected", "Rejected"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        group_expand="_read_group_state",
+    )
+    order_id = fields.Many2one(
+        "sale.order",
+        string="Sales Order",
+        required=True,
+        index=True,
+        domain="[('state', '=', 'sale'), ('company_id', '=', company_id)]",
+        tracking=True,
+    )
+    partner_id = fields.Many2one(
+        related="order_id.partner_id", store=True, index=True, string="Customer"
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="order_id.currency_id")
+    user_id = fields.Many2one(
+        "res.users", string="Responsible", default=lambda self: self.env.user, tracking=True
+    )
+    request_date = fields.Datetime(readonly=True, copy=False)
+    line_ids = fields.One2many("sale.return.line", "return_id", string="Lines", copy=True)
+    preferred_resolution = fields.Selection(
+        [("refund", "Refund"), ("exchange", "Exchange"), ("credit", "Store Credit")],
+        default="refund",
+        help="What the customer asked for; each line can be resolved differently.",
+    )
+    customer_note = fields.Text(string="Customer Comment")
+    reject_reason = fields.Text(readonly=True, copy=False, tracking=True)
+    picking_ids = fields.One2many(
+        "stock.picking", "sale_return_id", string="Transfers", readonly=True
+    )
+    credit_note_ids = fields.Many2many(
+        "account.move",
+        "sale_return_account_move_rel",
+        "return_id",
+        "move_id",
+        string="Credit Notes",
+        readonly=True,
+        copy=False,
+    )
+    amount_total = fields.Monetary(
+        compute="_compute_amount_total", store=True, currency_field="currency_id"
+    )
+    picking_count = fields.Integer(compute="_compute_counts")
+    credit_note_count = fields.Integer(compute="_compute_counts")
+
+    @api.model
+    def _read_group_state(self, states, domain):
+        return [key for key, _label in self._fields["state"].selection]
+
+    @api.depends("line_ids.amount")
+    def _compute_amount_total(self):
+        for ret in self:
+            ret.amount_total = sum(ret.line_ids.mapped("amount"))
+
+    @api.depends("picking_ids", "credit_note_ids")
+    def _compute_counts(self):
+        for ret in self:
+            ret.picking_count = len(ret.picking_ids)
+            ret.credit_note_count = len(ret.credit_note_ids)
+
+    def _compute_access_url(self):
+        res = super()._compute_access_url()
+        for ret in self:
+            ret.access_url = f"/my/returns/{ret.id}"
+        return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("order_id") and not vals.get("company_id"):
+                vals["company_id"] = self.env["sale.order"].browse(vals["order_id"]).company_id.id
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_drafts(self):
+        if any(ret.state not in ("draft", "cancelled") for ret in self):
+            raise UserError(self.env._("Only draft or cancelled returns can be deleted."))
+
+    # ------------------------------------------------------------------
+    # Request
+    # ------------------------------------------------------------------
+    def action_request(self):
+        self._check_request()
+        for ret in self:
+            ret.write(ret._prepare_request_vals())
+        self._auto_approve_or_ask()
+        return True
+
+    def _prepare_request_vals(self):
+        self.ensure_one()
+        seq_date = fields.Datetime.now()
+        name = self.name
+        if name == self.env._("New") or not name:
+            name = (
+                self.env["ir.sequence"]
+                .with_company(self.company_id)
+                .next_by_code("sale.return", sequence_date=seq_date)
+            )
+        return {"state": "requested", "request_date": seq_date, "name": name}
+
+    def _lock_order_lines(self, order_lines):
+        """Serialize requests on the same order lines: a no-op UPDATE takes
+        the rows' locks, so a concurrent request on them waits, then fails to
+        serialize (Odoo retries it, and the retry sees this request)."""
+        if order_lines:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE sale_order_line SET write_date = write_date WHERE id IN %s",
+                    tuple(order_lines.ids),
+                )
+            )
+
+    def _check_request(self):
+        for ret in self:
+            if ret.state != "draft":
+                raise UserError(self.env._("Return %s was already requested.", ret.name))
+            if ret.order_id.state != "sale":
+                raise UserError(
+                    self.env._(
+                        "Order %s is not a confirmed order; it can't be returned.",
+                        ret.order_id.name,
+                    )
+                )
+            if not ret.line_ids:
+                raise UserError(self.env._("Add at least one product to return."))
+        self._lock_order_lines(self.line_ids.order_line_id)
+        self.line_ids._check_returnable()
+
+    def _auto_approve_or_ask(self):
+        for ret in self:
+            limit = ret.company_id.return_auto_approve_amount
+            auto = (
+                limit
+                and all(line.reason_id.auto_approve for line in ret.line_ids)
+                and float_compare(
+                    ret.amount_total, limit, precision_rounding=ret.currency_id.rounding
+                )
+                < 0
+            )
+            if auto:
+                ret.sudo()._approve()
+                ret.message_post(body=self.env._("Approved automatically."))
+            else:
+                ret.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=self.env._("Approve or reject the return"),
+                    user_id=(ret.order_id.user_id or ret.user_id or self.env.user).id,
+                )
+
+    # ------------------------------------------------------------------
+    # Approval
+    # ------------------------------------------------------------------
+    def _check_manager(self):
+        if not self.env.user.has_group("crm_fulfillment.group_fulfillment_manager"):
+            raise AccessError(self.env._("Only a returns manager can approve or reject returns."))
+
+    def action_approve(self):
+        self._check_manager()
+        not_requested = self.filtered(lambda r: r.state != "requested")
+        if not_requested:
+            raise UserError(
+                self.env._(
+                    "Only requested returns can be approved: %s.",
+                    ", ".join(not_requested.mapped("name")),
+                )
+            )
+        self._approve()
+        return True
+
+    def _approve(self):
+        for ret in self:
+            ret._create_return_pickings()
+            ret.state = "approved"
+        self.activity_unlink(["mail.mail_activity_data_todo"])
+
+    def _create_return_pickings(self):
+        """Return pickings through Odoo's own return wizard, one per
+        delivery the goods left with, linked to the original moves so that
+        Odoo's delivered quantities stay right."""
+        self.ensure_one()
+        per_picking = self.line_ids._allocate_to_delivery_moves()
+        for picking, quantities in per_picking.items():
+            wizard = (
+                self.env["stock.return.picking"]
+                .with_context(active_id=picking.id, active_model="stock.picking")
+                .create({"picking_id": picking.id})
+            )
+            for wizard_line in wizard.product_return_moves:
+                wizard_line.quantity = quantities.get(wizard_line.move_id.id, 0.0)
+            new_picking = wizard._create_return()
+            new_picking.write(
+                {"sale_return_id": self.id, "origin": f"{self.name} ({picking.name})"}
+            )
+
+    def action_reject(self, reason):
+        self._check_manager()
+        if not (reason or "").strip():
+            raise UserError(self.env._("Say why the return is rejected: the customer reads it."))
+        if any(ret.state not in ("requested",) for ret in self):
+            raise UserError(self.env._("Only requested returns can be rejected."))
+        self.write({"state": "rejected", "reject_reason": reason.strip()})
+        self.activity_unlink(["mail.mail_activity_data_todo"])
+        template = self.env.ref("crm_fulfillment.mail_template_return_rejected")
+        for ret in self:
+            ret.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        return True
+
+    def action_open_reject_wizard(self):
+        self._check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject Return"),
+            "res_model": "sale.return.reject",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": "sale.return", "active_ids": self.ids},
+        }
+
+    def action_cancel(self):
+        if any(ret.state in ("received", "done") for ret in self):
+            raise UserError(self.env._("Received returns can't be cancelled; resolve them."))
+        self.picking_ids.filtered(lambda p: p.state not in ("done", "cancel")).action_cancel()
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_draft(self):
+        if any(ret.state not in ("cancelled", "rejected") for ret in self):
+            raise UserError(self.env._("Only cancelled or rejected returns can be reset to draft."))
+        self.write({"state": "draft", "reject_reason": False})
+        return True
+
+    # ------------------------------------------------------------------
+    # Receipt
+    # ------------------------------------------------------------------
+    def _receive_from_pickings(self, pickings):
+        """Called when return pickings are validated."""
+        for ret in self.filtered(lambda r: r.state == "approved"):
+            lines = ret.line_ids._register_received(pickings.move_ids)
+            if all(p.state in ("done", "cancel") for p in ret.picking_ids):
+                ret.state = "received"
+            ret._on_return_received(lines)
+
+    def _on_return_received(self, lines):
+        """Hook: goods of ``lines`` came back; other addons override it.
+        Scraps what the receiver marked as not resellable."""
+        lines._scrap_unsellable()
+        return True
+
+    def _on_return_done(self):
+        """Hook: every line of the return is resolved; other addons override it."""
+        return True
+
+    # ------------------------------------------------------------------
+    # Smart buttons
+    # ------------------------------------------------------------------
+    def action_view_pickings(self):
+        return self._action_view(self.picking_ids, "stock.action_picking_tree_all")
+
+    def action_view_credit_notes(self):
+        return self._action_view(self.credit_note_ids, "account.action_move_out_refund_type")
+
+    def _action_view(self, records, xmlid):
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [("id", "in", records.ids)]
+        action["context"] = {"create": False}
+        if len(records) == 1:
+            action.update(views=[(False, "form")], res_id=records.id)
+        return action
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return f"Return Authorization {self.name}"

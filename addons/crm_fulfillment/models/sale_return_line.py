@@ -1,0 +1,244 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare, float_is_zero
+
+from ..tools import returns as rules
+from .sale_return import OPEN_STATES
+
+
+class SaleReturnLine(models.Model):
+    _name = "sale.return.line"
+    _description = "Return Line"
+    _order = "return_id, sequence, id"
+
+    return_id = fields.Many2one("sale.return", required=True, index=True, ondelete="cascade")
+    sequence = fields.Integer(default=10)
+    state = fields.Selection(related="return_id.state", store=True)
+    company_id = fields.Many2one(related="return_id.company_id", store=True, index=True)
+    order_id = fields.Many2one(related="return_id.order_id")
+    order_line_id = fields.Many2one(
+        "sale.order.line",
+        required=True,
+        index=True,
+        domain="[('order_id', '=', order_id), ('display_type', '=', False)]",
+    )
+    product_id = fields.Many2one(related="order_line_id.product_id", store=True, string="Product")
+    product_uom_id = fields.Many2one(related="order_line_id.product_uom", string="Unit")
+    currency_id = fields.Many2one(related="order_line_id.currency_id")
+    quantity = fields.Float(digits="Product Unit of Measure", required=True, default=1.0)
+    reason_id = fields.Many2one("sale.return.reason", required=True)
+    condition = fields.Selection(
+        [("stock", "Back to Stock"), ("scrap", "Scrap")],
+        default="stock",
+        required=True,
+        help="Chosen when the goods are received: resellable goods go back to stock, "
+        "the others are scrapped.",
+    )
+    resolution = fields.Selection(
+        [("refund", "Refund"), ("exchange", "Exchange"), ("credit", "Store Credit")],
+        required=True,
+        default="refund",
+    )
+    exchange_product_id = fields.Many2one(
+        "product.product",
+        string="Exchange For",
+        help="The variant to send instead; empty = the same product.",
+    )
+    qty_received = fields.Float(digits="Product Unit of Measure", readonly=True, copy=False)
+    resolved = fields.Boolean(readonly=True, copy=False)
+    amount = fields.Monetary(
+        compute="_compute_amounts", store=True, help="Returned value, taxes included."
+    )
+    fee_amount = fields.Monetary(string="Restocking Fee", compute="_compute_amounts", store=True)
+    refund_amount = fields.Monetary(string="Net Amount", compute="_compute_amounts", store=True)
+
+    @api.depends(
+        "quantity",
+        "order_line_id.price_total",
+        "order_line_id.price_subtotal",
+        "order_line_id.product_uom_qty",
+        "reason_id.restocking_fee_percent",
+    )
+    def _compute_amounts(self):
+        for line in self:
+            ordered = line.order_line_id.product_uom_qty
+            unit_total = line.order_line_id.price_total / ordered if ordered else 0.0
+            unit_untaxed = line.order_line_id.price_subtotal / ordered if ordered else 0.0
+            line.amount = unit_total * line.quantity
+            line.fee_amount, _net = rules.refund_split(
+                unit_untaxed * line.quantity, line.reason_id.restocking_fee_percent
+            )
+            line.refund_amount = line.amount - line.fee_amount
+
+    @api.constrains("quantity")
+    def _check_quantity(self):
+        for line in self:
+            if (
+                float_compare(
+                    line.quantity, 0.0, precision_rounding=line.product_uom_id.rounding or 0.01
+                )
+                <= 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The quantity to return of %s must be more than 0.",
+                        line.product_id.display_name,
+                    )
+                )
+
+    @api.constrains("exchange_product_id", "order_line_id")
+    def _check_exchange_product(self):
+        for line in self.filtered("exchange_product_id"):
+            if line.exchange_product_id.product_tmpl_id != line.product_id.product_tmpl_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s can only be exchanged for another variant "
+                        "of the same product.",
+                        product=line.product_id.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Checks at request time, in batch
+    # ------------------------------------------------------------------
+    def _open_requested_quantities(self):
+        """{order line id: quantity claimed by other open returns, not yet
+        received}, in one query."""
+        groups = (
+            self.env["sale.return.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("order_line_id", "in", self.order_line_id.ids),
+                    ("state", "in", OPEN_STATES),
+                    ("id", "not in", self.ids),
+                ],
+                ["order_line_id"],
+                ["quantity:sum", "qty_received:sum"],
+            )
+        )
+        return {line.id: qty - received for line, qty, received in groups}
+
+    def _check_returnable(self):
+        now = fields.Datetime.now()
+        open_requested = self._open_requested_quantities()
+        asked = defaultdict(float)
+        for line in self:
+            asked[line.order_line_id] += line.quantity
+        for line in self:
+            product = line.product_id
+            if line.order_line_id.order_id != line.return_id.order_id:
+                raise UserError(
+                    self.env._("%s is not on the returned order.", product.display_name)
+                )
+            if not product.sale_returnable:
+                raise UserError(self.env._("%s can't be returned.", product.display_name))
+            order = line.return_id.order_id
+            delivered_on = order.fulfillment_delivered_date or order.fulfillment_shipped_date
+            days = (
+                product.categ_id.return_window_days or line.return_id.company_id.return_window_days
+            )
+            end = rules.window_end(delivered_on, days)
+            if end and now > end:
+                raise UserError(
+                    self.env._(
+                        "The return window of %(product)s closed on %(date)s "
+                        "(%(days)s days after delivery).",
+                        product=product.display_name,
+                        date=fields.Date.to_string(end.date()),
+                        days=days,
+                    )
+                )
+        for order_line, quantity in asked.items():
+            available = rules.returnable_quantity(
+                order_line.qty_delivered, open_requested.get(order_line.id, 0.0)
+            )
+            if (
+                float_compare(
+                    quantity, available, precision_rounding=order_line.product_uom.rounding
+                )
+                > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "Only %(available)s %(uom)s of %(product)s can still be returned "
+                        "(delivered, minus returns already requested); %(asked)s asked.",
+                        available=available,
+                        uom=order_line.product_uom.name,
+                        product=order_line.product_id.display_name,
+                        asked=quantity,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Pickings
+    # ------------------------------------------------------------------
+    def _allocate_to_delivery_moves(self):
+        """{delivery picking: {move id: quantity}}: each line's quantity
+        spread over the done customer deliveries of its order line, newest
+        first, less what was already returned from each."""
+        result = defaultdict(lambda: defaultdict(float))
+        for line in self:
+            remaining = line.quantity
+            moves = line.order_line_id.move_ids.filtered(
+                lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
+            ).sorted("date", reverse=True)
+            for move in moves:
+                already = (
+                    sum(m.product_uom_qty for m in move.returned_move_ids if m.state != "cancel")
+                    + result[move.picking_id][move.id]
+                )
+                take = min(remaining, move.quantity - already)
+                if take > 0:
+                    result[move.picking_id][move.id] += take
+                    remaining -= take
+                if float_is_zero(remaining, precision_rounding=line.product_uom_id.rounding):
+                    break
+            if not float_is_zero(remaining, precision_rounding=line.product_uom_id.rounding):
+                raise UserError(
+                    self.env._(
+                        "%s was not delivered in that quantity.", line.product_id.display_name
+                    )
+                )
+        return result
+
+    def _register_received(self, moves):
+        """Spread what the validated return moves brought back over the
+        lines of each order line; returns the lines that received goods."""
+        received = defaultdict(float)
+        for move in moves.filtered(
+            lambda m: m.state == "done" and m.location_id.usage == "customer"
+        ):
+            received[move.sale_line_id.id] += move.product_uom._compute_quantity(
+                move.quantity, move.sale_line_id.product_uom
+            )
+        touched = self.browse()
+        for line in self:
+            left = received.get(line.order_line_id.id, 0.0)
+            take = min(left, line.quantity - line.qty_received)
+            if take > 0:
+                line.qty_received += take
+                received[line.order_line_id.id] = left - take
+                touched |= line
+        return touched
+
+    def _scrap_unsellable(self):
+        Scrap = self.env["stock.scrap"]
+        for line in self.filtered(lambda ln: ln.condition == "scrap" and ln.qty_received):
+            picking = line.return_id.picking_ids.filtered(
+                lambda p, ln=line: p.state == "done" and ln.product_id in p.move_ids.product_id
+            )[:1]
+            scrap = Scrap.create(
+                {
+                    "product_id": line.product_id.id,
+                    "scrap_qty": line.qty_received,
+                    "product_uom_id": line.product_uom_id.id,
+                    "location_id": picking.location_dest_id.id,
+                    "picking_id": picking.id,
+                    "origin": line.return_id.name,
+                    "company_id": line.company_id.id,
+                }
+            )
+            scrap.action_validate()

@@ -1,0 +1,20 @@
+from odoo import fields, models
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    sale_return_id = fields.Many2one(
+        "sale.return", string="Return (RMA)", index=True, copy=False, readonly=True
+    )
+
+    def _action_done(self):
+        res = super()._action_done()
+        returns = self.filtered(lambda p: p.picking_type_code == "incoming").sale_return_id
+        returns._receive_from_pickings(self)
+        return res
+
+    def action_view_sale_return(self):
+        return self.sale_return_id._action_view(
+            self.sale_return_id, "crm_fulfillment.action_sale_returns"
+        )

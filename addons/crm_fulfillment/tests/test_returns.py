@@ -1,0 +1,276 @@
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.addons.crm_fulfillment.models.sale_return import SaleReturn
+from odoo.addons.crm_fulfillment.models.sale_return_resolution import (
+    SaleReturn as SaleReturnResolution,
+)
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from .common_returns import ReturnCase
+
+
+@tagged("post_install", "-at_install")
+class TestReturnFlows(ReturnCase):
+    def test_refund_flow_with_restocking_fee(self):
+        order = self._delivered_order(qty=3)
+        invoice = order.invoice_ids
+        line = order.order_line
+        ret = self._return(order, 2)
+        self.assertEqual(ret.state, "requested")
+        self.assertRegex(ret.name, r"^RET/\d{4}/\d{5}$")
+        self._receive(ret)
+        self.assertEqual(ret.state, "received")
+        self.assertEqual(ret.line_ids.qty_received, 2)
+        self.assertEqual(line.qty_delivered, 1)  # Odoo's delivered quantity follows the return
+        ret.action_done()
+        self.assertEqual(ret.state, "done")
+        credit_note = ret.credit_note_ids
+        self.assertEqual(len(credit_note), 1)
+        self.assertEqual(credit_note.move_type, "out_refund")
+        self.assertEqual(credit_note.state, "draft")
+        self.assertEqual(credit_note.reversed_entry_id, invoice)
+        unit_total = line.price_total / 3
+        unit_untaxed = line.price_subtotal / 3
+        fee = round(2 * unit_untaxed * 0.10, 2)
+        self.assertAlmostEqual(ret.line_ids.fee_amount, fee, places=2)
+        self.assertAlmostEqual(credit_note.amount_total, 2 * unit_total - fee, places=2)
+        self.assertEqual(credit_note.invoice_line_ids.filtered("product_id").quantity, 2)
+
+    def test_refunds_posted_when_the_company_says_so(self):
+        self.company.return_post_credit_notes = True
+        order = self._delivered_order(qty=1)
+        ret = self._receive(self._return(order, 1, reason=self.reason_auto))
+        ret.action_done()
+        self.assertEqual(ret.credit_note_ids.state, "posted")
+        self.assertAlmostEqual(
+            ret.credit_note_ids.amount_total, order.order_line.price_total, places=2
+        )
+
+    def test_refund_needs_an_invoice(self):
+        order = self._delivered_order(qty=1, invoice=False)
+        ret = self._receive(self._return(order, 1))
+        with self.assertRaisesMessage(UserError, "has no posted invoice to refund"):
+            ret.action_done()
+        self.assertEqual(ret.state, "received")
+        self.assertFalse(ret.credit_note_ids)
+
+    def test_exchange_creates_a_replacement_delivery(self):
+        order = self._delivered_order(qty=2)
+        ret = self._receive(self._return(order, 1, resolution="exchange"))
+        ret.action_done()
+        replacement = ret.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        self.assertEqual(len(replacement), 1)
+        self.assertEqual(replacement.partner_id, order.partner_shipping_id)
+        self.assertEqual(replacement.move_ids.product_id, self.product)
+        self.assertEqual(replacement.move_ids.product_uom_qty, 1)
+        self.assertEqual(replacement.state, "assigned")
+        self.assertFalse(ret.credit_note_ids)
+        self.assertTrue(ret.line_ids.resolved)
+
+    def test_exchange_only_for_a_variant_of_the_same_product(self):
+        order = self._delivered_order(qty=1)
+        with self.assertRaisesMessage(ValidationError, "another variant of the same product"):
+            self._return(order, 1, resolution="exchange", exchange_product_id=self.product_rare.id)
+        self.assertFalse(self.env["sale.return"].search([("order_id", "=", order.id)]))
+
+    def test_store_credit_calls_the_hook_with_lines_and_amounts(self):
+        order = self._delivered_order(qty=2)
+        ret = self._receive(self._return(order, 2, resolution="credit"))
+        calls = []
+
+        def hook(records, lines, amounts):
+            calls.append((records, lines, amounts))
+
+        with patch.object(SaleReturnResolution, "_on_return_store_credit", hook):
+            ret.action_done()
+        self.assertEqual(len(calls), 1)
+        _records, lines, amounts = calls[0]
+        self.assertEqual(lines, ret.line_ids)
+        self.assertAlmostEqual(amounts[ret.line_ids.id], ret.line_ids.refund_amount, places=2)
+        self.assertEqual(ret.state, "done")
+
+    def test_store_credit_without_loyalty_is_a_clear_error(self):
+        order = self._delivered_order(qty=1)
+        ret = self._receive(self._return(order, 1, resolution="credit"))
+        with self.assertRaisesMessage(UserError, "Store credit needs the loyalty addon"):
+            ret.action_done()
+        self.assertEqual(ret.state, "received")
+
+    def test_received_hook_and_scrap(self):
+        order = self._delivered_order(qty=2)
+        ret = self._return(order, 2, reason=self.reason_auto)
+        ret.with_user(self.returns_manager).action_approve()
+        ret.line_ids.condition = "scrap"
+        received = []
+        original = SaleReturn._on_return_received
+
+        def spy(records, lines):
+            received.append(lines)
+            return original(records, lines)
+
+        with patch.object(SaleReturn, "_on_return_received", spy):
+            self._receive(ret)
+        self.assertEqual(received, [ret.line_ids])
+        scrap = self.env["stock.scrap"].search([("origin", "=", ret.name)])
+        self.assertEqual(scrap.scrap_qty, 2)
+        self.assertEqual(scrap.state, "done")
+
+    def test_partial_and_repeated_returns(self):
+        order = self._delivered_order(qty=5)
+        first = self._return(order, 2)
+        with self.assertRaisesMessage(UserError, "Only 3.0 Units"):
+            self._return(order, 4)
+        self._receive(first).action_done()
+        second = self._return(order, 3)
+        self.assertEqual(second.state, "requested")
+        with self.assertRaisesMessage(UserError, "Only 0.0 Units"):
+            self._return(order, 1)
+        self.assertEqual(order.return_count, 2)  # refused requests left nothing behind
+        self.assertEqual(order.order_line.qty_delivered, 3)
+
+    def test_window_expiry_and_category_override(self):
+        with freeze_time("2026-04-01 10:00:00"):
+            order = self._delivered_order(qty=2)
+        with freeze_time("2026-05-02 10:00:00"):
+            with self.assertRaisesMessage(
+                UserError, "return window of Fulfilment Mug closed on 2026-05-01"
+            ):
+                self._return(order, 1)
+            self.product.categ_id.return_window_days = 60
+            self.assertEqual(self._return(order, 1).state, "requested")
+
+    def test_non_returnable_product_zero_quantity_and_cancelled_order(self):
+        order = self._delivered_order(qty=2)
+        with self.assertRaisesMessage(ValidationError, "must be more than 0"):
+            self._return(order, 0)
+        self.product.sale_returnable = False
+        with self.assertRaisesMessage(UserError, "Fulfilment Mug can't be returned"):
+            self._return(order, 1)
+        self.product.sale_returnable = True
+        quote = self._order(qty=1, confirm=False)
+        quote._action_cancel()
+        with self.assertRaisesMessage(UserError, "is not a confirmed order"):
+            self._return(quote, 1)
+
+    def test_automatic_approval_under_the_limit(self):
+        self.company.return_auto_approve_amount = 1000
+        order = self._delivered_order(qty=2)
+        auto = self._return(order, 1, reason=self.reason_auto)
+        self.assertEqual(auto.state, "approved")
+        self.assertEqual(auto.picking_ids.picking_type_code, "incoming")
+        self.assertEqual(
+            auto.picking_ids.return_id, order.picking_ids.filtered(lambda p: p.state == "done")
+        )
+        manual = self._return(order, 1, reason=self.reason_fee)
+        self.assertEqual(manual.state, "requested")
+        self.assertEqual(len(manual.activity_ids), 1)
+
+    def test_rejection_needs_a_reason_and_tells_the_customer(self):
+        order = self._delivered_order(qty=1)
+        ret = self._return(order, 1)
+        with self.assertRaises(AccessError):
+            ret.with_user(self.returns_user).action_reject("No")
+        with self.assertRaises(AccessError):
+            ret.with_user(self.returns_user).action_approve()
+        with self.assertRaisesMessage(UserError, "Say why the return is rejected"):
+            ret.with_user(self.returns_manager).action_reject("  ")
+        self.assertEqual(ret.state, "requested")
+        ret.with_user(self.returns_manager).action_reject("Worn items can't be returned.")
+        self.assertEqual(ret.state, "rejected")
+        mail = ret.message_ids.filtered(lambda m: "Worn items can't be returned." in (m.body or ""))
+        self.assertEqual(len(mail), 1)
+        self.assertIn(self.customer, mail.partner_ids)
+
+    def test_return_authorization_report(self):
+        order = self._delivered_order(qty=1)
+        ret = self._return(order, 1)
+        html, _type = self.env["ir.actions.report"]._render_qweb_html(
+            "crm_fulfillment.action_report_sale_return", ret.ids
+        )
+        self.assertIn(ret.name, html.decode())
+        self.assertIn("How to send the goods back", html.decode())
+
+    def test_return_button_prefills_delivered_lines(self):
+        order = self._delivered_order(qty=3)
+        action = order.with_user(self.returns_user).action_create_return()
+        ret = self.env["sale.return"].browse(action["res_id"])
+        self.assertEqual(ret.state, "draft")
+        self.assertEqual(ret.line_ids.quantity, 3)
+        self.assertEqual(ret.partner_id, self.customer)
+        self.assertEqual(self.customer.sale_return_count, 1)
+
+
+@tagged("post_install", "-at_install")
+class TestReturnQueries(ReturnCase):
+    def _order_with_lines(self, count):
+        products = [
+            self._storable(f"Query Product {count}-{i}", 5.0, stock=10) for i in range(count)
+        ]
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [
+                    (0, 0, {"product_id": p.id, "product_uom_qty": 1}) for p in products
+                ],
+            }
+        )
+        order.action_confirm()
+        self._validate(order.picking_ids)
+        return order
+
+    def _count(self, func):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        func()
+        self.env.flush_all()
+        return self.cr.sql_log_count - before
+
+    def _ours(self, order):
+        def run():
+            ret = self.env["sale.return"].create(
+                {
+                    "order_id": order.id,
+                    "line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "order_line_id": ln.id,
+                                "quantity": 1,
+                                "reason_id": self.reason_fee.id,
+                            },
+                        )
+                        for ln in order.order_line
+                    ],
+                }
+            )
+            ret.action_request()
+            ret.action_approve()
+
+        return self._count(run)
+
+    def _odoos(self, order):
+        def run():
+            picking = order.picking_ids.filtered(lambda p: p.state == "done")
+            wizard = self.env["stock.return.picking"].create({"picking_id": picking.id})
+            for line in wizard.product_return_moves:
+                line.quantity = 1
+            wizard._create_return()
+
+        return self._count(run)
+
+    def test_return_queries_do_not_grow_per_line_beyond_odoo(self):
+        small, big = self._order_with_lines(1), self._order_with_lines(20)
+        small_ref, big_ref = self._order_with_lines(1), self._order_with_lines(20)
+        ours_1, ours_20 = self._ours(small), self._ours(big)
+        odoo_1, odoo_20 = self._odoos(small_ref), self._odoos(big_ref)
+        overhead_1, overhead_20 = ours_1 - odoo_1, ours_20 - odoo_20
+        self.assertLessEqual(
+            overhead_20,
+            overhead_1 + 5,
+            f"ours {ours_1}->{ours_20}, Odoo's wizard {odoo_1}->{odoo_20}",
+        )
