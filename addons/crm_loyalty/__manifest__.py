@@ -10,11 +10,17 @@
     "depends": ["sale_loyalty", "crm_fulfillment"],
     "data": [
         "security/crm_loyalty_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
+        "views/loyalty_ledger_views.xml",
+        "views/portal_templates.xml",
         "views/menus.xml",
     ],
     "demo": [
         "demo/loyalty_program_demo.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "assets": {
         "web.assets_tests": [
             "crm_loyalty/static/tests/tours/*.js",

@@ -6,6 +6,7 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 // [app, menu section, menu item, breadcrumb of the action it opens]
 const MENUS = [
     ["sale.sale_menu_root", "crm_loyalty.menu_loyalty_root", "crm_loyalty.menu_loyalty_cards", "Loyalty Cards"],
+    ["sale.sale_menu_root", "crm_loyalty.menu_loyalty_root", "crm_loyalty.menu_loyalty_ledger", "Points Ledger"],
 ];
 
 registry.category("web_tour.tours").add("crm_loyalty_menus", {

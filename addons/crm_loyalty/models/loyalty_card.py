@@ -1,0 +1,223 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools import points as rules
+
+
+class LoyaltyCard(models.Model):
+    _inherit = "loyalty.card"
+
+    crm_ledger_ids = fields.One2many("loyalty.ledger", "card_id", string="Ledger")
+    crm_tier_id = fields.Many2one("loyalty.tier", string="Tier", readonly=True, copy=False)
+    crm_tier_below_since = fields.Date(
+        readonly=True,
+        copy=False,
+        help="Since when the customer is below their tier (grace period).",
+    )
+    crm_points_pending = fields.Float(string="Pending Points", compute="_compute_crm_points")
+    crm_points_expiring = fields.Float(string="Expiring Soon", compute="_compute_crm_points")
+
+    def _compute_crm_points(self):
+        soon = fields.Date.context_today(self) + timedelta(days=30)
+        Ledger = self.env["loyalty.ledger"].sudo()
+        pending = dict(
+            Ledger._read_group(
+                [("card_id", "in", self.ids), ("state", "=", "pending")],
+                ["card_id"],
+                ["points:sum"],
+            )
+        )
+        expiring = dict(
+            Ledger._read_group(
+                [
+                    ("card_id", "in", self.ids),
+                    ("state", "=", "available"),
+                    ("remaining", ">", 0),
+                    ("expiry_date", "<=", soon),
+                ],
+                ["card_id"],
+                ["remaining:sum"],
+            )
+        )
+        for card in self:
+            card.crm_points_pending = pending.get(card, 0.0)
+            card.crm_points_expiring = expiring.get(card, 0.0)
+
+    # ------------------------------------------------------------------
+    # Every change of points is a ledger entry
+    # ------------------------------------------------------------------
+    def _crm_ledger_cards(self):
+        return self.filtered(lambda c: c.program_id._crm_uses_ledger())
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        cards = super().create(vals_list)
+        opening = cards._crm_ledger_cards().filtered("points")
+        if opening and not self.env.context.get("loyalty_ledger_skip"):
+            self.env["loyalty.ledger"].sudo().create(
+                [card._crm_prepare_outside_change_vals(card.points) for card in opening]
+            )
+        return cards
+
+    def write(self, vals):
+        if "points" not in vals or self.env.context.get("loyalty_ledger_skip"):
+            return super().write(vals)
+        before = {card.id: card.points for card in self._crm_ledger_cards()}
+        res = super().write(vals)
+        Ledger = self.env["loyalty.ledger"].sudo()
+        for card in self.filtered(lambda c: c.id in before):
+            delta = round(card.points - before[card.id], 2)
+            if delta > 0:
+                Ledger.create(card._crm_prepare_outside_change_vals(delta))
+            elif delta < 0:
+                Ledger._consume(card, -delta)
+                Ledger.create(card._crm_prepare_outside_change_vals(delta))
+        return res
+
+    def _crm_prepare_outside_change_vals(self, delta):
+        """A change made outside the ledger (the card form, Odoo's balance
+        wizard, another app): recorded as an adjustment."""
+        self.ensure_one()
+        return {
+            "card_id": self.id,
+            "kind": "adjust",
+            "points": delta,
+            "reason": self.env.context.get("loyalty_ledger_reason")
+            or self.env._("Balance changed on the card by %s", self.env.user.name),
+            "expiry_date": self._crm_expiry_from(fields.Datetime.now()),
+        }
+
+    def _crm_expiry_from(self, when):
+        months = self.program_id.crm_expiry_months
+        if not months:
+            return False
+        return (when + relativedelta(months=months)).date()
+
+    # ------------------------------------------------------------------
+    # Tiers
+    # ------------------------------------------------------------------
+    def _crm_tier_measures(self):
+        """{card id: net spend or points earned over the last 12 months},
+        one query per measure for the whole recordset."""
+        since = fields.Datetime.now() - timedelta(days=365)
+        measures = dict.fromkeys(self.ids, 0.0)
+        by_points = self.filtered(lambda c: c.program_id.crm_tier_measure == "points")
+        by_spend = self - by_points
+        if by_points:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """SELECT card_id, sum(points) FROM loyalty_ledger
+                        WHERE card_id IN %s AND kind = 'earn' AND state != 'cancelled' AND date >= %s
+                     GROUP BY card_id""",
+                    tuple(by_points.ids),
+                    since,
+                )
+            )
+            measures.update(dict(self.env.cr.fetchall()))
+        if by_spend:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT card.id,
+                           COALESCE((SELECT sum(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
+                                       FROM sale_order so
+                                       JOIN res_partner p ON p.id = so.partner_id
+                                      WHERE p.commercial_partner_id = cp.commercial_partner_id
+                                        AND so.state = 'sale' AND so.date_order >= %(since)s
+                                        AND so.company_id = prog.company_id), 0)
+                         - COALESCE((SELECT sum(am.amount_untaxed_signed) * -1
+                                       FROM account_move am
+                                       JOIN res_partner p ON p.id = am.partner_id
+                                      WHERE p.commercial_partner_id = cp.commercial_partner_id
+                                        AND am.move_type = 'out_refund' AND am.state = 'posted'
+                                        AND am.invoice_date >= %(since)s::date
+                                        AND am.company_id = prog.company_id), 0)
+                      FROM loyalty_card card
+                      JOIN loyalty_program prog ON prog.id = card.program_id
+                      JOIN res_partner cp ON cp.id = card.partner_id
+                     WHERE card.id IN %(ids)s
+                    """,
+                    since=since,
+                    ids=tuple(by_spend.ids),
+                )
+            )
+            measures.update(dict(self.env.cr.fetchall()))
+        return measures
+
+    def _crm_evaluate_tiers(self, allow_downgrade=False):
+        """Upgrade at once; downgrade only when asked (nightly) and after the
+        program's grace period below the tier."""
+        cards = self.filtered(lambda c: c.partner_id and c.program_id.crm_tier_ids)
+        if not cards:
+            return
+        today = fields.Date.context_today(self)
+        measures = cards._crm_tier_measures()
+        for card in cards.sudo():
+            tiers = card.program_id.crm_tier_ids
+            reached_id = rules.tier_for([(t.id, t.threshold) for t in tiers], measures[card.id])
+            reached = tiers.browse(reached_id) if reached_id else tiers.browse()
+            current = card.crm_tier_id
+            if reached and (not current or reached.threshold > current.threshold):
+                card._crm_set_tier(reached, upgrade=True)
+            elif current and (not reached or reached.threshold < current.threshold):
+                if not allow_downgrade:
+                    continue
+                if not card.crm_tier_below_since:
+                    card.crm_tier_below_since = today
+                elif (
+                    card.crm_tier_below_since + timedelta(days=card.program_id.crm_tier_grace_days)
+                    <= today
+                ):
+                    card._crm_set_tier(reached, upgrade=False)
+            elif card.crm_tier_below_since:
+                card.crm_tier_below_since = False
+
+    def _crm_set_tier(self, tier, upgrade):
+        self.ensure_one()
+        old = self.crm_tier_id
+        self.write({"crm_tier_id": tier.id, "crm_tier_below_since": False})
+        body = self.env._(
+            "Loyalty tier of %(program)s: %(old)s → %(new)s",
+            program=self.program_id.name,
+            old=old.name or self.env._("none"),
+            new=tier.name or self.env._("none"),
+        )
+        self.partner_id.message_post(body=body)
+        if upgrade and self.partner_id.email:
+            template = self.env.ref("crm_loyalty.mail_template_tier_upgrade")
+            template.send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+
+    @api.model
+    def _cron_evaluate_tiers(self):
+        cards = self.search([("program_id.crm_tier_ids", "!=", False), ("partner_id", "!=", False)])
+        cards._crm_evaluate_tiers(allow_downgrade=True)
+
+    @api.model
+    def _cron_expiry_warning(self):
+        """The last-chance email, once per lot about to expire."""
+        today = fields.Date.context_today(self)
+        Ledger = self.env["loyalty.ledger"].sudo()
+        template = self.env.ref("crm_loyalty.mail_template_points_expiring")
+        programs = self.env["loyalty.program"].search(
+            [("crm_expiry_months", ">", 0), ("crm_expiry_warning_days", ">", 0)]
+        )
+        for program in programs:
+            lots = Ledger.search(
+                [
+                    ("program_id", "=", program.id),
+                    ("state", "=", "available"),
+                    ("remaining", ">", 0),
+                    ("expiry_warned", "=", False),
+                    ("expiry_date", "<=", today + timedelta(days=program.crm_expiry_warning_days)),
+                    ("expiry_date", ">=", today),
+                ]
+            )
+            for card in lots.card_id.filtered(lambda c: c.partner_id.email):
+                template.send_mail(card.id, email_layout_xmlid="mail.mail_notification_light")
+            lots.with_context(loyalty_ledger_system=True).write({"expiry_warned": True})

@@ -1,0 +1,322 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..tools import points as rules
+
+KINDS = [
+    ("earn", "Earned"),
+    ("redeem", "Redeemed"),
+    ("expire", "Expired"),
+    ("reverse", "Reversed"),
+    ("adjust", "Adjusted"),
+    ("goodwill", "Goodwill"),
+]
+# Fields the ledger itself moves along (release, consumption, reminders);
+# what an entry says (kind, points, card, reason) never changes.
+SYSTEM_FIELDS = {"state", "remaining", "expiry_date", "release_date", "expiry_warned"}
+SYSTEM = "loyalty_ledger_system"
+
+
+class LoyaltyLedger(models.Model):
+    """Every change of a customer's loyalty points, never edited or deleted.
+
+    Invariant: a card's points = the sum of its available entries.
+    Positive available entries are lots with ``remaining`` points that
+    redemptions and expiry consume, oldest first.
+    """
+
+    _name = "loyalty.ledger"
+    _description = "Loyalty Points Ledger"
+    _order = "date desc, id desc"
+
+    card_id = fields.Many2one("loyalty.card", required=True, index=True, ondelete="restrict")
+    program_id = fields.Many2one("loyalty.program", required=True, index=True, ondelete="restrict")
+    partner_id = fields.Many2one("res.partner", index=True, string="Customer")
+    company_id = fields.Many2one("res.company", index=True)
+    kind = fields.Selection(KINDS, required=True, index=True)
+    points = fields.Float(required=True, digits=(16, 2))
+    state = fields.Selection(
+        [("pending", "Pending"), ("available", "Available"), ("cancelled", "Cancelled")],
+        default="available",
+        required=True,
+        index=True,
+    )
+    remaining = fields.Float(digits=(16, 2), help="Points of this lot not yet spent or expired.")
+    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    release_date = fields.Datetime(help="When pending points become available.", index=True)
+    expiry_date = fields.Date(index=True)
+    expiry_warned = fields.Boolean()
+    order_id = fields.Many2one("sale.order", index=True, ondelete="set null")
+    order_line_id = fields.Many2one("sale.order.line", ondelete="set null")
+    move_id = fields.Many2one("stock.move", string="Return Move", ondelete="set null")
+    source_id = fields.Many2one(
+        "loyalty.ledger", string="Reverses", index=True, ondelete="restrict"
+    )
+    reason = fields.Char()
+    user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
+
+    _sql_constraints = [
+        (
+            "reverse_once_per_move",
+            "unique(source_id, move_id)",
+            "A return is reversed once per earned entry.",
+        ),
+    ]
+
+    @api.constrains("kind", "reason")
+    def _check_reason(self):
+        for entry in self:
+            if entry.kind == "adjust" and not (entry.reason or "").strip():
+                raise ValidationError(self.env._("Say why the points are adjusted."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("card_id") and not vals.get("program_id"):
+                card = self.env["loyalty.card"].browse(vals["card_id"])
+                vals.update(
+                    program_id=card.program_id.id,
+                    partner_id=card.partner_id.id,
+                    company_id=card.company_id.id or card.program_id.company_id.id,
+                )
+            if vals.get("state", "available") == "available" and (vals.get("points") or 0) > 0:
+                vals.setdefault("remaining", vals["points"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.context.get(SYSTEM) or set(vals) - SYSTEM_FIELDS - {
+            "write_date",
+            "write_uid",
+        }:
+            raise UserError(
+                self.env._(
+                    "Ledger entries can't be changed; a loyalty manager adds an adjustment instead."
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(self.env._("Ledger entries can't be deleted; add an adjustment instead."))
+
+    # ------------------------------------------------------------------
+    # Balances
+    # ------------------------------------------------------------------
+    @api.model
+    def _sync_cards(self, cards):
+        """card.points = sum of available entries, in one query for the
+        balances; written through the ORM so Odoo's milestone emails still
+        fire."""
+        if not cards:
+            return
+        totals = dict(
+            self.sudo()._read_group(
+                [("card_id", "in", cards.ids), ("state", "=", "available")],
+                ["card_id"],
+                ["points:sum"],
+            )
+        )
+        for card in cards.sudo():
+            total = round(totals.get(card, 0.0), 2)
+            if card.points != total:
+                card.with_context(loyalty_ledger_skip=True).points = total
+
+    @api.model
+    def _sync_cards_sql(self, card_ids):
+        """The same for crons over many cards: one statement."""
+        if not card_ids:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE loyalty_card c
+                   SET points = COALESCE(s.total, 0), write_date = now() AT TIME ZONE 'UTC'
+                  FROM (SELECT card.id AS card_id,
+                               (SELECT round(sum(l.points)::numeric, 2)
+                                  FROM loyalty_ledger l
+                                 WHERE l.card_id = card.id AND l.state = 'available') AS total
+                          FROM loyalty_card card
+                         WHERE card.id IN %s) s
+                 WHERE c.id = s.card_id AND c.points IS DISTINCT FROM COALESCE(s.total, 0)
+                """,
+                tuple(card_ids),
+            )
+        )
+        self.env["loyalty.card"].invalidate_model(["points"])
+
+    # ------------------------------------------------------------------
+    # Spending: oldest first
+    # ------------------------------------------------------------------
+    @api.model
+    def _lots(self, card):
+        return self.sudo().search(
+            [("card_id", "=", card.id), ("state", "=", "available"), ("remaining", ">", 0)],
+            order="expiry_date asc nulls last, date asc, id asc",
+        )
+
+    @api.model
+    def _consume(self, card, amount):
+        """Take ``amount`` points from the card's lots, oldest first;
+        returns what could not be taken."""
+        lots = self._lots(card)
+        taken, left = rules.consume_oldest_first([(lot.id, lot.remaining) for lot in lots], amount)
+        by_id = {lot.id: lot for lot in lots}
+        for lot_id, points in taken:
+            lot = by_id[lot_id]
+            lot.with_context(**{SYSTEM: True}).remaining = round(lot.remaining - points, 2)
+        return left
+
+    @api.model
+    def _debit(self, card, vals, allow_negative=None):
+        """Write a negative entry, consuming lots oldest first; without a
+        negative balance allowed, the debit stops at zero (and says so)."""
+        wanted = -vals["points"]
+        allow = card.program_id.crm_allow_negative if allow_negative is None else allow_negative
+        balance = sum(self._lots(card).mapped("remaining"))
+        debit = rules.capped_debit(balance, wanted, allow)
+        entry = self.browse()
+        if debit > 0:
+            self._consume(card, debit)
+            entry = self.create({**vals, "points": -round(debit, 2)})
+        if debit < wanted:
+            card.message_post(
+                body=self.env._(
+                    "%(missing)s points could not be taken back from %(card)s: "
+                    "the balance can't go below zero.",
+                    missing=round(wanted - debit, 2),
+                    card=card.code,
+                )
+            )
+        return entry
+
+    # ------------------------------------------------------------------
+    # Release and expiry, set-based
+    # ------------------------------------------------------------------
+    @api.model
+    def _release(self, entries, when=None):
+        """Make pending entries available (the ORM path, for one order)."""
+        when = when or fields.Datetime.now()
+        for entry in entries.filtered(lambda e: e.state == "pending"):
+            months = entry.program_id.crm_expiry_months
+            reversed_points = sum(
+                entries.filtered(
+                    lambda e, x=entry: e.source_id == x and e.state == "pending"
+                ).mapped("points")
+            )
+            entry.with_context(**{SYSTEM: True}).write(
+                {
+                    "state": "available",
+                    "remaining": max(entry.points + reversed_points, 0.0)
+                    if entry.points > 0
+                    else 0.0,
+                    "expiry_date": (when + relativedelta(months=months)).date()
+                    if months
+                    else False,
+                }
+            )
+        self._sync_cards(entries.card_id)
+
+    @api.model
+    def _cron_release(self, batch_size=5000):
+        """Release pending points whose release date has come."""
+        now = fields.Datetime.now()
+        done = 0
+        self.env.flush_all()
+        while True:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT id FROM loyalty_ledger
+                     WHERE state = 'pending' AND release_date <= %s
+                  ORDER BY id LIMIT %s
+                    """,
+                    now,
+                    batch_size,
+                )
+            )
+            ids = [row[0] for row in self.env.cr.fetchall()]
+            if not ids:
+                break
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE loyalty_ledger l
+                       SET state = 'available',
+                           remaining = CASE WHEN l.points > 0
+                               THEN GREATEST(l.points + COALESCE(
+                                   (SELECT sum(r.points) FROM loyalty_ledger r
+                                     WHERE r.source_id = l.id AND r.id = ANY(%s)), 0), 0)
+                               ELSE 0 END,
+                           expiry_date = CASE WHEN p.crm_expiry_months > 0
+                               THEN (l.release_date + make_interval(months => p.crm_expiry_months))::date
+                               END
+                      FROM loyalty_program p
+                     WHERE p.id = l.program_id AND l.id = ANY(%s)
+                 RETURNING l.card_id
+                    """,
+                    ids,
+                    ids,
+                )
+            )
+            cards = {row[0] for row in self.env.cr.fetchall()}
+            self._sync_cards_sql(cards)
+            done += len(ids)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        self.invalidate_model()
+        return done
+
+    @api.model
+    def _cron_expire(self, batch_size=5000):
+        """Expire what is left of lots past their expiry date."""
+        today = fields.Date.context_today(self)
+        done = 0
+        self.env.flush_all()
+        while True:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT id FROM loyalty_ledger
+                     WHERE state = 'available' AND remaining > 0 AND expiry_date < %s
+                  ORDER BY id LIMIT %s
+                    """,
+                    today,
+                    batch_size,
+                )
+            )
+            ids = [row[0] for row in self.env.cr.fetchall()]
+            if not ids:
+                break
+            self.env.cr.execute(
+                SQL(
+                    """
+                    WITH expired AS (
+                        UPDATE loyalty_ledger lot SET remaining = 0
+                          FROM (SELECT id, remaining FROM loyalty_ledger WHERE id = ANY(%(ids)s)) old
+                         WHERE lot.id = old.id
+                     RETURNING lot.id, lot.card_id, lot.program_id, lot.partner_id, lot.company_id,
+                               old.remaining AS points
+                    )
+                    INSERT INTO loyalty_ledger
+                        (card_id, program_id, partner_id, company_id, kind, points, state,
+                         remaining, date, source_id, user_id,
+                         create_uid, create_date, write_uid, write_date)
+                    SELECT card_id, program_id, partner_id, company_id, 'expire', -points, 'available',
+                           0, %(now)s, id, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM expired
+                 RETURNING card_id
+                    """,
+                    ids=ids,
+                    now=fields.Datetime.now(),
+                    uid=self.env.uid,
+                )
+            )
+            cards = {row[0] for row in self.env.cr.fetchall()}
+            self._sync_cards_sql(cards)
+            done += len(ids)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        self.invalidate_model()
+        return done

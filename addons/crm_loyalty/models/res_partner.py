@@ -1,0 +1,65 @@
+from datetime import timedelta
+
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    loyalty_tier_id = fields.Many2one("loyalty.tier", compute="_compute_loyalty_points")
+    loyalty_points_available = fields.Float(
+        string="Loyalty Points", compute="_compute_loyalty_points"
+    )
+    loyalty_points_pending = fields.Float(
+        string="Pending Points", compute="_compute_loyalty_points"
+    )
+    loyalty_points_expiring = fields.Float(
+        string="Expiring in 30 Days", compute="_compute_loyalty_points"
+    )
+
+    def _compute_loyalty_points(self):
+        """Per partner, over the cards of loyalty programs: a handful of
+        grouped queries for the whole recordset."""
+        Card = self.env["loyalty.card"].sudo()
+        Ledger = self.env["loyalty.ledger"].sudo()
+        domain = [("partner_id", "in", self.ids), ("program_id.program_type", "=", "loyalty")]
+        cards = Card.search(domain)
+        available = dict(Card._read_group(domain, ["partner_id"], ["points:sum"]))
+        pending = dict(
+            Ledger._read_group(
+                [("card_id", "in", cards.ids), ("state", "=", "pending")],
+                ["partner_id"],
+                ["points:sum"],
+            )
+        )
+        soon = fields.Date.context_today(self) + timedelta(days=30)
+        expiring = dict(
+            Ledger._read_group(
+                [
+                    ("card_id", "in", cards.ids),
+                    ("state", "=", "available"),
+                    ("remaining", ">", 0),
+                    ("expiry_date", "<=", soon),
+                ],
+                ["partner_id"],
+                ["remaining:sum"],
+            )
+        )
+        for partner in self:
+            tiers = cards.filtered(lambda c, p=partner: c.partner_id == p).crm_tier_id
+            partner.loyalty_tier_id = tiers.sorted("threshold", reverse=True)[:1]
+            partner.loyalty_points_available = available.get(partner, 0.0)
+            partner.loyalty_points_pending = pending.get(partner, 0.0)
+            partner.loyalty_points_expiring = expiring.get(partner, 0.0)
+
+    def _crm_card_for(self, program):
+        self.ensure_one()
+        Card = self.env["loyalty.card"].sudo()
+        card = Card.search([("partner_id", "=", self.id), ("program_id", "=", program.id)], limit=1)
+        return card or Card.create({"partner_id": self.id, "program_id": program.id, "points": 0})
+
+    def action_view_loyalty_ledger(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_loyalty.action_loyalty_ledger")
+        action["domain"] = [("partner_id", "in", self.ids)]
+        action["context"] = {"search_default_groupby_kind": 0}
+        return action

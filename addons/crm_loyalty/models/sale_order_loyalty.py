@@ -1,0 +1,225 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import fields, models
+from odoo.tools import SQL
+
+from ..tools import points as rules
+
+SKIP = {"loyalty_ledger_skip": True}
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    crm_ledger_ids = fields.One2many("loyalty.ledger", "order_id", string="Loyalty Ledger")
+
+    def _crm_ledger_changes(self):
+        """{card: (points issued by the order, points its rewards cost)} for
+        the cards of ledger-kept programs."""
+        changes = {}
+        for coupon_point in self.coupon_point_ids:
+            card = coupon_point.coupon_id
+            if card.program_id._crm_uses_ledger():
+                changes.setdefault(card, [0.0, 0.0])[0] += coupon_point.points
+        for line in self.order_line.filtered(lambda ln: ln.reward_id and ln.coupon_id):
+            if line.coupon_id.program_id._crm_uses_ledger():
+                changes.setdefault(line.coupon_id, [0.0, 0.0])[1] += line.points_cost
+        return changes
+
+    def _crm_lock_cards(self):
+        """Lock the cards an order spends from: two redemptions at the same
+        moment on one card wait for each other, then the second fails to
+        serialize (and Odoo retries it against the new balance)."""
+        cards = self.order_line.coupon_id | self.applied_coupon_ids
+        if cards:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM loyalty_card WHERE id IN %s FOR NO KEY UPDATE", tuple(cards.ids)
+                )
+            )
+
+    def action_confirm(self):
+        to_confirm = self.filtered(lambda o: o.state in ("draft", "sent"))
+        to_confirm._crm_lock_cards()
+        res = super(SaleOrder, self.with_context(**SKIP)).action_confirm()
+        to_confirm.filtered(lambda o: o.state == "sale")._crm_record_confirmation()
+        return res
+
+    def _crm_record_confirmation(self):
+        Ledger = self.env["loyalty.ledger"].sudo()
+        now = fields.Datetime.now()
+        touched = self.env["loyalty.card"]
+        entries = []
+        for order in self:
+            for card, (issued, cost) in order._crm_ledger_changes().items():
+                touched |= card
+                if cost:
+                    Ledger._consume(card, cost)
+                    entries.append(order._crm_prepare_entry(card, "redeem", -cost, now))
+                if issued:
+                    entries.extend(order._crm_prepare_earn_entries(card, issued, now))
+        Ledger.create(entries)
+        Ledger._sync_cards(touched)
+        touched._crm_evaluate_tiers()
+
+    def _crm_prepare_entry(self, card, kind, points, when, **extra):
+        self.ensure_one()
+        return {
+            "card_id": card.id,
+            "kind": kind,
+            "points": round(points, 2),
+            "date": when,
+            "order_id": self.id,
+            "state": "available",
+            "expiry_date": card._crm_expiry_from(when) if points > 0 else False,
+            **extra,
+        }
+
+    def _crm_prepare_earn_entries(self, card, issued, when):
+        """Earned points per order line, times the customer's tier
+        multiplier; pending until the program releases them."""
+        program = card.program_id
+        multiplier = card.crm_tier_id.multiplier or 1.0
+        lines = self.order_line.filtered(lambda ln: not ln.is_reward_line and not ln.display_type)
+        if not lines:
+            return []
+        shares = rules.split_points(issued * multiplier, [max(ln.price_total, 0.0) for ln in lines])
+        pending = program.crm_points_release != "confirm"
+        return [
+            self._crm_prepare_entry(
+                card,
+                "earn",
+                share,
+                when,
+                order_line_id=line.id,
+                state="pending" if pending else "available",
+                expiry_date=False if pending else card._crm_expiry_from(when),
+            )
+            for line, share in zip(lines, shares, strict=True)
+            if share
+        ]
+
+    def _action_cancel(self):
+        confirmed = self.filtered(lambda o: o.state == "sale")
+        res = super(SaleOrder, self.with_context(**SKIP))._action_cancel()
+        confirmed._crm_reverse_all(self.env._("Order cancelled"))
+        return res
+
+    def _crm_reverse_all(self, reason):
+        """Undo what the orders did to the ledger: pending points cancelled,
+        available ones debited, redeemed ones given back."""
+        Ledger = self.env["loyalty.ledger"].sudo()
+        entries = Ledger.search([("order_id", "in", self.ids), ("kind", "in", ("earn", "redeem"))])
+        reversed_ids = set(
+            Ledger.search(
+                [("source_id", "in", entries.ids), ("kind", "=", "reverse")]
+            ).source_id.ids
+        )
+        now = fields.Datetime.now()
+        for entry in entries.filtered(
+            lambda e: e.id not in reversed_ids and e.state != "cancelled"
+        ):
+            vals = {
+                "card_id": entry.card_id.id,
+                "kind": "reverse",
+                "order_id": entry.order_id.id,
+                "order_line_id": entry.order_line_id.id,
+                "source_id": entry.id,
+                "reason": reason,
+                "date": now,
+            }
+            if entry.state == "pending":
+                entry.with_context(loyalty_ledger_system=True).state = "cancelled"
+            elif entry.points > 0:
+                Ledger._debit(entry.card_id, {**vals, "points": -entry.points})
+            else:
+                Ledger.create(
+                    {
+                        **vals,
+                        "points": -entry.points,
+                        "expiry_date": entry.card_id._crm_expiry_from(now),
+                    }
+                )
+        Ledger._sync_cards(entries.card_id)
+
+    # ------------------------------------------------------------------
+    # crm_fulfillment hooks
+    # ------------------------------------------------------------------
+    def _fulfillment_stage_changed(self, old, new):
+        res = super()._fulfillment_stage_changed(old, new)
+        if new.code in ("shipped", "delivered"):
+            self._crm_schedule_release(self.fulfillment_delivered_date or fields.Datetime.now())
+        return res
+
+    def _crm_schedule_release(self, delivered_on):
+        """Goods delivered: points released now ("on delivery") or after the
+        program's return window."""
+        pending = (
+            self.env["loyalty.ledger"]
+            .sudo()
+            .search(
+                [
+                    ("order_id", "in", self.ids),
+                    ("state", "=", "pending"),
+                    ("release_date", "=", False),
+                ]
+            )
+        )
+        now_release = pending.filtered(lambda e: e.program_id.crm_points_release == "delivery")
+        for program, group in _group_by(pending - now_release, "program_id").items():
+            group.with_context(loyalty_ledger_system=True).release_date = delivered_on + timedelta(
+                days=program.crm_release_days
+            )
+        if now_release:
+            now_release.with_context(loyalty_ledger_system=True).release_date = delivered_on
+            now_release.env["loyalty.ledger"]._release(now_release, delivered_on)
+
+    def _on_fulfillment_late(self):
+        res = super()._on_fulfillment_late()
+        self._crm_grant_goodwill()
+        return res
+
+    def _crm_grant_goodwill(self):
+        """Goodwill points once per late order, for programs that give them."""
+        Ledger = self.env["loyalty.ledger"].sudo()
+        already = set(
+            Ledger.search([("order_id", "in", self.ids), ("kind", "=", "goodwill")]).order_id.ids
+        )
+        programs = (
+            self.env["loyalty.program"]
+            .sudo()
+            .search(
+                [
+                    ("program_type", "=", "loyalty"),
+                    ("crm_goodwill_points", ">", 0),
+                    ("active", "=", True),
+                ]
+            )
+        )
+        entries, cards = [], self.env["loyalty.card"]
+        now = fields.Datetime.now()
+        for order in self.filtered(lambda o: o.id not in already and o.partner_id):
+            for program in programs.filtered(
+                lambda p, o=order: p.company_id in (o.company_id, p.browse())
+            ):
+                card = order.partner_id._crm_card_for(program)
+                cards |= card
+                entries.append(
+                    order._crm_prepare_entry(
+                        card,
+                        "goodwill",
+                        program.crm_goodwill_points,
+                        now,
+                        reason=self.env._("Sorry for the delay of %s", order.name),
+                    )
+                )
+        Ledger.create(entries)
+        Ledger._sync_cards(cards)
+
+
+def _group_by(records, field):
+    groups = defaultdict(records.browse)
+    for record in records:
+        groups[record[field]] |= record
+    return groups

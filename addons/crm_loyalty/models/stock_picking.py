@@ -1,0 +1,19 @@
+from odoo import models
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    def _action_done(self):
+        res = super()._action_done()
+        returned = self.move_ids.filtered(
+            lambda m: (
+                m.state == "done"
+                and m.origin_returned_move_id
+                and m.sale_line_id
+                and m.location_id.usage == "customer"
+            )
+        )
+        if returned:
+            returned.sale_line_id.order_id._crm_reverse_returned(returned)
+        return res

@@ -1,0 +1,7 @@
+from . import (
+    test_ledger_flows,
+    test_ledger_returns,
+    test_ledger_security,
+    test_ledger_tiers_expiry,
+    test_points_rules,
+)

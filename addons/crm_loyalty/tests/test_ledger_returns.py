@@ -1,0 +1,110 @@
+from odoo.tests import tagged
+
+from .common import LoyaltyCase
+
+
+@tagged("post_install", "-at_install")
+class TestLedgerReturns(LoyaltyCase):
+    def _odoo_return(self, order, qty_by_product):
+        picking = order.picking_ids.filtered(
+            lambda p: p.state == "done" and p.picking_type_code == "outgoing"
+        )
+        wizard = self.env["stock.return.picking"].create({"picking_id": picking.id})
+        for line in wizard.product_return_moves:
+            line.quantity = qty_by_product.get(line.product_id, 0)
+        return_picking = wizard._create_return()
+        self._validate(return_picking)
+        return return_picking
+
+    def test_partial_return_reverses_in_proportion_once(self):
+        order = self._loyal_order(lines=((self.product, 2), (self.product_small, 4)))  # 200 + 100
+        self._validate(order.picking_ids)
+        card = self._card()
+        self.assertEqual(card.points, 300)
+        return_picking = self._odoo_return(order, {self.product: 1})
+        reverse = self._ledger(kind="reverse")
+        self.assertEqual(reverse.points, -100)
+        self.assertEqual(reverse.order_line_id.product_id, self.product)
+        self.assertEqual(card.points, 200)
+        return_picking._action_done()  # validating again changes nothing
+        self.assertEqual(len(self._ledger(kind="reverse")), 1)
+        self.assertInvariant(card)
+
+    def test_spent_points_capped_at_zero_unless_negative_allowed(self):
+        order = self._loyal_order()  # 100
+        self._validate(order.picking_ids)
+        self._loyal_order(lines=((self.product_small, 1),), reward=True)  # +25 -100
+        card = self._card()
+        self.assertEqual(card.points, 25)
+        self._odoo_return(order, {self.product: 1})
+        self.assertEqual(card.points, 0)
+        self.assertEqual(self._ledger(kind="reverse").points, -25)
+        self.assertIn("could not be taken back", card.message_ids[0].body)
+        self.assertInvariant(card)
+
+    def test_negative_balance_when_allowed(self):
+        self.program.crm_allow_negative = True
+        order = self._loyal_order()
+        self._validate(order.picking_ids)
+        self._loyal_order(lines=((self.product_small, 1),), reward=True)
+        self._odoo_return(order, {self.product: 1})
+        self.assertEqual(self._card().points, -75)
+        self.assertInvariant()
+
+    def test_pending_points_of_returned_goods_are_cancelled(self):
+        self.program.write({"crm_points_release": "return_window", "crm_release_days": 10})
+        order = self._loyal_order(lines=((self.product, 2),))
+        self._validate(order.picking_ids)
+        self._odoo_return(order, {self.product: 1})
+        card = self._card()
+        self.assertEqual(card.crm_points_pending, 100)
+        self.assertEqual(card.points, 0)
+        self.env["loyalty.ledger"]._release(self._ledger(state="pending"))
+        self.assertEqual(card.points, 100)
+        self.assertEqual(self._ledger(kind="earn").remaining, 100)
+        self.assertInvariant(card)
+
+    def test_full_return_gives_redeemed_points_back(self):
+        self._loyal_order(lines=((self.product, 2),))  # 200
+        order = self._loyal_order(lines=((self.product_small, 4),), reward=True)  # +100 -100
+        self._validate(order.picking_ids)
+        card = self._card()
+        self.assertEqual(card.points, 200)
+        self._odoo_return(order, {self.product_small: 4})
+        # earned 100 reversed, redeemed 100 given back
+        self.assertEqual(card.points, 200)
+        self.assertEqual(sorted(self._ledger(kind="reverse").mapped("points")), [-100.0, 100.0])
+        self.assertInvariant(card)
+
+    def test_store_credit_through_the_ledger(self):
+        self.program.crm_store_credit_rate = 2
+        self.product.invoice_policy = "order"
+        order = self._loyal_order()
+        self._validate(order.picking_ids)
+        reason = self.env["sale.return.reason"].create({"name": "Credit reason"})
+        ret = self.env["sale.return"].create(
+            {
+                "order_id": order.id,
+                "line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "order_line_id": order.order_line[0].id,
+                            "quantity": 1,
+                            "reason_id": reason.id,
+                            "resolution": "credit",
+                        },
+                    )
+                ],
+            }
+        )
+        ret.action_request()
+        ret.action_approve()
+        self._validate(ret.picking_ids)
+        ret.action_done()
+        credit = self._ledger(kind="adjust")
+        self.assertEqual(credit.points, 200)  # 100 x 2 points per unit
+        self.assertIn(ret.name, credit.reason)
+        self.assertEqual(self._card().points, 100 - 100 + 200)
+        self.assertInvariant()

@@ -1,0 +1,125 @@
+from freezegun import freeze_time
+
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from .common import LoyaltyCase
+
+
+@tagged("post_install", "-at_install")
+class TestTiersAndExpiry(LoyaltyCase):
+    def _tiers(self):
+        self.program.write(
+            {
+                "crm_tier_grace_days": 10,
+                "crm_tier_ids": [
+                    Command.create({"name": "Silver", "threshold": 150, "multiplier": 1.5}),
+                    Command.create({"name": "Gold", "threshold": 400, "multiplier": 2}),
+                ],
+            }
+        )
+        return self.program.crm_tier_ids.sorted("threshold")
+
+    def test_upgrade_at_once_multiplies_and_tells_the_customer(self):
+        silver, _gold = self._tiers()
+        self._loyal_order()  # spend 100: no tier
+        card = self._card()
+        self.assertFalse(card.crm_tier_id)
+        self._loyal_order()  # spend 200: Silver now
+        self.assertEqual(card.crm_tier_id, silver)
+        self.assertEqual(self.customer.loyalty_tier_id, silver)
+        self.assertIn("Silver", self.customer.message_ids[0].body)
+        mail = self.env["mail.mail"].search([("subject", "=", "Welcome to Silver!")])
+        self.assertEqual(len(mail), 1)
+        self._loyal_order()  # earns 100 x 1.5
+        self.assertEqual(card.points, 100 + 100 + 150)
+        self.assertInvariant(card)
+
+    def test_downgrade_only_after_grace(self):
+        silver, _gold = self._tiers()
+        with freeze_time("2025-01-10 10:00:00"):
+            self._loyal_order(lines=((self.product, 2),))
+            card = self._card()
+            self.assertEqual(card.crm_tier_id, silver)
+        with freeze_time("2026-02-01 03:00:00"):  # the spend left the 12 months
+            self.env["loyalty.card"]._cron_evaluate_tiers()
+            self.assertEqual(card.crm_tier_id, silver)
+            self.assertEqual(str(card.crm_tier_below_since), "2026-02-01")
+        with freeze_time("2026-02-08 03:00:00"):
+            self.env["loyalty.card"]._cron_evaluate_tiers()
+            self.assertEqual(card.crm_tier_id, silver)
+        with freeze_time("2026-02-12 03:00:00"):
+            self.env["loyalty.card"]._cron_evaluate_tiers()
+            self.assertFalse(card.crm_tier_id)
+
+    def test_release_after_return_window(self):
+        self.program.write(
+            {"crm_points_release": "return_window", "crm_release_days": 10, "crm_expiry_months": 6}
+        )
+        with freeze_time("2026-03-01 10:00:00"):
+            order = self._loyal_order()
+            self._validate(order.picking_ids)
+        card = self._card()
+        entry = self._ledger(kind="earn")
+        self.assertEqual(str(entry.release_date), "2026-03-11 10:00:00")
+        with freeze_time("2026-03-06 10:00:00"):
+            self.assertEqual(self.env["loyalty.ledger"]._cron_release(), 0)
+        self.assertEqual(card.points, 0)
+        with freeze_time("2026-03-12 10:00:00"):
+            self.assertEqual(self.env["loyalty.ledger"]._cron_release(), 1)
+            self.assertEqual(self.env["loyalty.ledger"]._cron_release(), 0)
+        self.assertEqual(card.points, 100)
+        self.assertEqual(str(entry.expiry_date), "2026-09-11")
+        self.assertInvariant(card)
+
+    def test_expiry_takes_what_is_left_and_warns_once(self):
+        self.program.write({"crm_expiry_months": 1, "crm_expiry_warning_days": 7})
+        with freeze_time("2026-01-05 10:00:00"):
+            self._loyal_order(lines=((self.product, 2),))  # 200 points, expire 2026-02-05
+            self._loyal_order(lines=((self.product_small, 1),), reward=True)  # +25 -100
+        card = self._card()
+        self.assertEqual(card.points, 125)
+        with freeze_time("2026-01-31 03:00:00"):
+            self.env["loyalty.card"]._cron_expiry_warning()
+            self.env["loyalty.card"]._cron_expiry_warning()
+        warnings = self.env["mail.mail"].search([("subject", "=", "Your points expire soon")])
+        self.assertEqual(len(warnings), 1)
+        with freeze_time("2026-02-06 03:00:00"):
+            self.env["loyalty.ledger"]._cron_expire()
+            self.env["loyalty.ledger"]._cron_expire()
+        expired = self._ledger(kind="expire")
+        self.assertEqual(sorted(expired.mapped("points")), [-100.0, -25.0])
+        self.assertEqual(card.points, 0)
+        self.assertInvariant(card)
+
+    def _entries(self, count, **vals):
+        card = self._card() or self.customer._crm_card_for(self.program)
+        self.env["loyalty.ledger"].create(
+            [
+                {"card_id": card.id, "kind": "adjust", "points": 1, "reason": "bulk", **vals}
+                for _i in range(count)
+            ]
+        )
+        return card
+
+    def _cron_queries(self, method):
+        self.env.flush_all()
+        before = self.cr.sql_log_count
+        getattr(self.env["loyalty.ledger"], method)()
+        return self.cr.sql_log_count - before
+
+    def test_crons_are_set_based(self):
+        self._cron_queries("_cron_expire")  # warm the caches (user, timezone)
+        self._cron_queries("_cron_release")
+        past = fields.Date.from_string("2020-01-01")
+        self._entries(10, expiry_date=past)
+        ten = self._cron_queries("_cron_expire")
+        self._entries(1000, expiry_date=past)
+        thousand = self._cron_queries("_cron_expire")
+        self.assertEqual(thousand, ten)
+        self._entries(10, state="pending", release_date="2020-01-01 00:00:00")
+        ten = self._cron_queries("_cron_release")
+        self._entries(1000, state="pending", release_date="2020-01-01 00:00:00")
+        thousand = self._cron_queries("_cron_release")
+        self.assertEqual(thousand, ten)
+        self.assertInvariant()

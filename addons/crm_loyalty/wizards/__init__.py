@@ -1,0 +1,1 @@
+from . import loyalty_ledger_adjust
