@@ -10,9 +10,14 @@
     "depends": ["sale_crm"],
     "data": [
         "security/crm_ecommerce_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/res_partner_views.xml",
+        "views/crm_scoring_views.xml",
         "views/menus.xml",
     ],
     "demo": [
+        "demo/crm_scoring_rule_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/sale_order_demo.xml",
     ],

@@ -11,6 +11,8 @@ const MENUS = [
         "crm_ecommerce.menu_customer_insights",
         "Customer Insights",
     ],
+    ["crm.crm_menu_root", "crm.crm_menu_config", "crm_ecommerce.menu_crm_scoring_rules", "Scoring Rules"],
+    ["crm.crm_menu_root", "crm.crm_menu_config", "crm_ecommerce.menu_crm_scoring_groups", "Scoring Rule Groups"],
 ];
 
 registry.category("web_tour.tours").add("crm_ecommerce_menus", {

@@ -1,0 +1,23 @@
+from odoo import fields, models
+
+
+class CrmCustomerScoreSnapshot(models.Model):
+    """The customer score and segment each month, for a trend."""
+
+    _name = "crm.customer.score.snapshot"
+    _description = "Customer Score Snapshot"
+    _order = "month desc"
+
+    partner_id = fields.Many2one("res.partner", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    month = fields.Date(required=True)
+    score = fields.Integer(aggregator="avg")
+    segment = fields.Char()
+
+    _sql_constraints = [
+        (
+            "partner_company_month_unique",
+            "unique(partner_id, company_id, month)",
+            "One snapshot per month.",
+        ),
+    ]

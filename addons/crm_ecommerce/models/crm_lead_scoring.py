@@ -1,0 +1,182 @@
+from collections import defaultdict
+
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools import scoring
+
+PRIORITY_BY_BAND = {"hot": "3", "warm": "2", "cold": "1"}
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    lead_score = fields.Integer(
+        readonly=True, copy=False, aggregator="avg", help="0..100, from the scoring rules."
+    )
+    lead_score_band = fields.Selection(
+        [("hot", "Hot"), ("warm", "Warm"), ("cold", "Cold")],
+        string="Score Band",
+        readonly=True,
+        copy=False,
+    )
+    score_factor_ids = fields.One2many(
+        "crm.score.factor", "lead_id", string="Why This Score", readonly=True
+    )
+    pls_explanation = fields.Html(
+        string="Why This Probability",
+        compute="_compute_pls_explanation",
+        sanitize=False,
+        help="How each field of the lead moves Odoo's predictive probability, from the won and lost "
+        "counts Odoo keeps per field value.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        leads._crm_compute_lead_scores()
+        return leads
+
+    def action_crm_rescore(self):
+        self._crm_compute_lead_scores()
+        return True
+
+    @api.model
+    def _cron_crm_lead_scores(self, batch_size=2000):
+        leads = self.search([("active", "=", True), ("probability", "not in", (0, 100))])
+        for start in range(0, len(leads), batch_size):
+            leads[start : start + batch_size]._crm_compute_lead_scores()
+            self.env["ir.cron"]._notify_progress(
+                done=start + batch_size, remaining=max(len(leads) - start - batch_size, 0)
+            )
+
+    def _crm_compute_lead_scores(self):
+        """Score the batch: one search per rule over all the leads, then one
+        statement to write the scores and two for the breakdown."""
+        if not self:
+            return
+        matches = defaultdict(list)
+        for rule, matched in self.env["crm.scoring.rule"]._matches("lead", self):
+            for lead_id in matched.ids:
+                matches[lead_id].append(
+                    (rule.name, rule.points, rule.group_id.name, rule.group_id.cap)
+                )
+        company = self.env.company
+        ids, scores, bands, priorities, factors = [], [], [], [], []
+        for lead in self:
+            score, lines = scoring.finish(scoring.apply_caps(matches.get(lead.id, [])))
+            band = scoring.band(
+                score, company.crm_score_hot_threshold, company.crm_score_warm_threshold
+            )
+            ids.append(lead.id)
+            scores.append(score)
+            bands.append(band)
+            priorities.append(
+                PRIORITY_BY_BAND[band] if company.crm_score_mirror_priority else lead.priority
+            )
+            factors.extend(
+                (lead.id, seq, label, points) for seq, (label, points) in enumerate(lines)
+            )
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_lead l SET lead_score = v.score, lead_score_band = v.band, priority = v.priority
+                  FROM unnest(%s::int[], %s::int[], %s::varchar[], %s::varchar[]) AS v(id, score, band, priority)
+                 WHERE l.id = v.id
+                """,
+                ids,
+                scores,
+                bands,
+                priorities,
+            )
+        )
+        self.env.cr.execute(SQL("DELETE FROM crm_score_factor WHERE lead_id = ANY(%s::int[])", ids))
+        if factors:
+            lead_ids, seqs, labels, points = (list(c) for c in zip(*factors, strict=True))
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO crm_score_factor
+                        (lead_id, sequence, name, points, company_id, create_uid, create_date, write_uid, write_date)
+                    SELECT v.lead_id, v.seq, v.name, v.points, %(company)s,
+                           %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+                      FROM unnest(%(leads)s::int[], %(seqs)s::int[], %(labels)s::varchar[], %(points)s::int[])
+                           AS v(lead_id, seq, name, points)
+                    """,
+                    company=company.id,
+                    uid=self.env.uid,
+                    leads=lead_ids,
+                    seqs=seqs,
+                    labels=labels,
+                    points=points,
+                )
+            )
+        self.invalidate_recordset(["lead_score", "lead_score_band", "priority", "score_factor_ids"])
+        self.env["crm.score.factor"].invalidate_model()
+
+    @api.depends("probability")
+    def _compute_pls_explanation(self):
+        Frequency = self.env["crm.lead.scoring.frequency"].sudo()
+        for lead in self:
+            values = lead._pls_get_lead_pls_values().get(lead.id, {}).get("values", [])
+            team = lead.team_id.id or False
+            variables = {field for field, _value in values}
+            frequencies = Frequency.search(
+                [("variable", "in", list(variables)), ("team_id", "=", team)]
+            )
+            totals = defaultdict(lambda: [0.0, 0.0])
+            by_key = {}
+            for freq in frequencies:
+                totals[freq.variable][0] += freq.won_count
+                totals[freq.variable][1] += freq.lost_count
+                by_key[(freq.variable, freq.value)] = freq
+            rows = []
+            for field, value in values:
+                freq = by_key.get((field, str(value)))
+                if not freq or field == "probability":
+                    continue
+                won_total, lost_total = totals[field]
+                contribution = scoring.log_odds(freq.won_count, freq.lost_count) - scoring.log_odds(
+                    won_total, lost_total
+                )
+                label = lead._fields[field].string if field in lead._fields else field
+                shown = (
+                    lead[field].display_name
+                    if field in lead._fields and lead._fields[field].relational
+                    else value
+                )
+                rows.append((abs(contribution), label, shown, freq, contribution))
+            if not rows:
+                lead.pls_explanation = Markup("<p class='text-muted'>%s</p>") % self.env._(
+                    "Odoo has no won or lost history yet for this lead's fields."
+                )
+                continue
+            body = Markup("").join(
+                Markup(
+                    "<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td>"
+                    "<td class='text-end %s'>%+.2f</td></tr>"
+                )
+                % (
+                    label,
+                    escape(str(shown)),
+                    int(freq.won_count),
+                    int(freq.lost_count),
+                    "text-success" if c > 0 else "text-danger",
+                    c,
+                )
+                for _abs, label, shown, freq, c in sorted(rows, reverse=True)
+            )
+            lead.pls_explanation = Markup(
+                "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th class='text-end'>%s</th>"
+                "<th class='text-end'>%s</th><th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
+            ) % (
+                self.env._("Field"),
+                self.env._("Value"),
+                self.env._("Won"),
+                self.env._("Lost"),
+                self.env._("Log-odds"),
+                body,
+            )

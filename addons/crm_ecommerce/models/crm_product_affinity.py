@@ -1,0 +1,78 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# Pairs bought together in the company's confirmed orders of the period, with
+# support (orders with both), confidence and lift, in one statement.
+AFFINITY_QUERY = """
+WITH baskets AS (
+    SELECT DISTINCT sol.order_id, sol.product_id
+      FROM sale_order_line sol
+      JOIN sale_order so ON so.id = sol.order_id
+     WHERE so.state = 'sale' AND so.company_id = %(company)s AND so.date_order >= %(since)s
+       AND sol.product_id IS NOT NULL AND sol.display_type IS NULL AND sol.price_unit > 0
+),
+total AS (SELECT count(DISTINCT order_id) AS orders FROM baskets),
+items AS (SELECT product_id, count(*) AS orders FROM baskets GROUP BY product_id),
+pairs AS (
+    SELECT a.product_id AS product_id, b.product_id AS related_id, count(*) AS together
+      FROM baskets a JOIN baskets b ON a.order_id = b.order_id AND a.product_id <> b.product_id
+  GROUP BY 1, 2
+)
+INSERT INTO crm_product_affinity
+    (company_id, product_id, related_product_id, support, confidence, lift,
+     create_uid, create_date, write_uid, write_date)
+SELECT %(company)s, p.product_id, p.related_id, p.together,
+       p.together::float / ia.orders,
+       p.together::float * t.orders / (ia.orders * ib.orders),
+       %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+  FROM pairs p
+  JOIN items ia ON ia.product_id = p.product_id
+  JOIN items ib ON ib.product_id = p.related_id
+ CROSS JOIN total t
+ WHERE p.together >= %(min_support)s
+"""
+
+
+class CrmProductAffinity(models.Model):
+    """Products bought together, refreshed by a cron."""
+
+    _name = "crm.product.affinity"
+    _description = "Products Bought Together"
+    _order = "lift desc, support desc"
+
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    product_id = fields.Many2one("product.product", required=True, index=True, ondelete="cascade")
+    related_product_id = fields.Many2one(
+        "product.product", string="Bought With", required=True, ondelete="cascade"
+    )
+    support = fields.Integer(help="Orders with both products.")
+    confidence = fields.Float(help="Share of the orders of the product that also have the other.")
+    lift = fields.Float(
+        help="How much more often than by chance they are bought together (1 = chance)."
+    )
+
+    @api.model
+    def _cron_refresh(self):
+        for company in self.env["res.company"].search([("active", "=", True)]):
+            self.with_company(company)._refresh(min_support=2)
+
+    @api.model
+    def _refresh(self, min_support=2):
+        company = self.env.company
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("DELETE FROM crm_product_affinity WHERE company_id = %s", company.id)
+        )
+        self.env.cr.execute(
+            SQL(
+                AFFINITY_QUERY,
+                company=company.id,
+                since=fields.Datetime.now() - timedelta(days=company.crm_suggestion_days),
+                min_support=min_support,
+                uid=self.env.uid,
+            )
+        )
+        self.invalidate_model()
+        return self.env.cr.rowcount

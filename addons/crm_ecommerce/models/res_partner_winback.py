@@ -1,0 +1,89 @@
+from odoo import api, fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    @api.model
+    def _cron_winback(self):
+        for company in self.env["res.company"].search([("active", "=", True)]):
+            self.with_company(company)._crm_open_winbacks()
+
+    @api.model
+    def _crm_open_winbacks(self):
+        """One win-back opportunity per churn episode (a customer's last order
+        date), for customers at risk who agreed to marketing."""
+        company = self.env.company
+        at_risk = self.search([("churn_risk", "=", True), *self._crm_marketable_domain()])
+        if not at_risk:
+            return self.env["crm.lead"]
+        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
+        existing = {
+            (lead.partner_id.id, lead.crm_winback_episode)
+            for lead in Lead.search(
+                [("partner_id", "in", at_risk.ids), ("crm_winback_episode", "!=", False)]
+            )
+        }
+        todo = at_risk.filtered(lambda p: (p.id, p.rfm_last_order_date) not in existing)
+        last_salespeople = self._crm_last_salespeople(todo)
+        return Lead.create(
+            [
+                {
+                    "name": self.env._("Win back %s", partner.name),
+                    "type": "opportunity",
+                    "partner_id": partner.id,
+                    "user_id": (
+                        partner.user_id or last_salespeople.get(partner.id) or self.env.user
+                    ).id,
+                    "company_id": company.id,
+                    "crm_winback_episode": partner.rfm_last_order_date,
+                    "description": self.env._(
+                        "No order for %(days)s days, usually one every %(gap)s days.",
+                        days=partner.rfm_recency_days,
+                        gap=round(partner.rfm_order_gap),
+                    ),
+                }
+                for partner in todo
+            ]
+        )
+
+    @api.model
+    def _crm_last_salespeople(self, partners):
+        """{partner id: salesperson of their last order}, in one query."""
+        if not partners:
+            return {}
+        groups = (
+            self.env["sale.order"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "child_of", partners.ids),
+                    ("state", "=", "sale"),
+                    ("company_id", "=", self.env.company.id),
+                ],
+                ["partner_id", "user_id"],
+                ["date_order:max"],
+            )
+        )
+        latest = {}
+        for partner, user, date in groups:
+            key = partner.commercial_partner_id.id
+            if user and (key not in latest or date > latest[key][0]):
+                latest[key] = (date, user)
+        return {key: user for key, (_date, user) in latest.items()}
+
+    def action_view_winbacks(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_opportunities")
+        action["domain"] = [("partner_id", "in", self.ids), ("crm_winback_episode", "!=", False)]
+        return action
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    crm_winback_episode = fields.Date(
+        string="Win-back Episode",
+        readonly=True,
+        copy=False,
+        help="The last order date of the churn this lead answers.",
+    )

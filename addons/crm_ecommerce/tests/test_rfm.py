@@ -1,0 +1,214 @@
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import IntelligenceCase
+
+
+@tagged("post_install", "-at_install")
+class TestRfm(IntelligenceCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.a, cls.b, cls.c, cls.d, cls.e = (cls._customer(f"RFM {n}") for n in "ABCDE")
+
+    def _crafted(self):
+        # (customer, days ago of each order, amount of each order)
+        for partner, days, amount in (
+            (self.a, (5, 15, 25, 35, 45), 100),
+            (self.b, (30, 60, 90, 120), 80),
+            (self.c, (90, 150, 210), 60),
+            (self.d, (200, 300), 40),
+            (self.e, (400,), 20),
+        ):
+            for day in days:
+                self._order(partner, days_ago=day, amount=amount)
+
+    def test_known_quintiles_segments_and_scores(self):
+        self._crafted()
+        self.assertEqual(self.env["res.partner"]._compute_rfm_for_company(), 5)
+        expected = {
+            self.a: (5, 5, 5, "champions", 80),
+            self.b: (4, 4, 4, "champions", 60),
+            self.c: (3, 3, 3, "needs_attention", 40),
+            self.d: (2, 2, 2, "hibernating", 20),
+            self.e: (1, 1, 1, "lost", 0),
+        }
+        for partner, (r, f, m, segment, score) in expected.items():
+            with self.subTest(partner=partner.name):
+                self.assertEqual(
+                    (
+                        partner.rfm_recency_score,
+                        partner.rfm_frequency_score,
+                        partner.rfm_monetary_score,
+                    ),
+                    (r, f, m),
+                )
+                self.assertEqual(partner.rfm_segment, segment)
+                self.assertEqual(partner.customer_score, score)
+                self.assertBreakdownAddsUp(partner, score)
+        self.assertEqual(self.a.rfm_frequency, 5)
+        self.assertEqual(self.a.rfm_monetary, 500)
+        self.assertEqual(self.e.rfm_frequency, 0)  # outside the 365-day window
+        self.assertIn("last order 5 days ago", self.a.score_factor_ids[0].name)
+        snapshot = self.a.score_snapshot_ids
+        self.assertEqual((snapshot.score, snapshot.segment), (80, "champions"))
+
+    def test_refunds_are_deducted(self):
+        self._crafted()
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.a.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"name": "Refund", "quantity": 1, "price_unit": 150, "tax_ids": []}
+                    )
+                ],
+            }
+        )
+        refund.action_post()
+        self.env["res.partner"]._compute_rfm_for_company()
+        self.assertEqual(self.a.rfm_monetary, 350)
+
+    def test_customer_rules_with_group_caps(self):
+        self._crafted()
+        group = self.env["crm.scoring.group"].create({"name": "Engagement", "cap": 15})
+        Rule = self.env["crm.scoring.rule"]
+        Rule.create(
+            {
+                "name": "Newsletter reader",
+                "target": "partner",
+                "points": 10,
+                "group_id": group.id,
+                "domain": f"[('id', 'in', {[self.a.id, self.c.id]})]",
+            }
+        )
+        Rule.create(
+            {
+                "name": "Reviewer",
+                "target": "partner",
+                "points": 10,
+                "group_id": group.id,
+                "domain": f"[('id', '=', {self.a.id})]",
+            }
+        )
+        Rule.create(
+            {
+                "name": "Chargeback",
+                "target": "partner",
+                "points": -30,
+                "domain": f"[('id', '=', {self.e.id})]",
+            }
+        )
+        self.env["res.partner"]._compute_rfm_for_company()
+        self.assertEqual(self.a.customer_score, 80 + 15)
+        self.assertIn("Engagement: capped at 15", self.a.score_factor_ids.mapped("name"))
+        self.assertEqual(self.c.customer_score, 40 + 10)
+        self.assertEqual(self.e.customer_score, 0)
+        for partner in (self.a, self.c, self.e):
+            self.assertBreakdownAddsUp(partner, partner.customer_score)
+
+    def test_rfm_is_per_company(self):
+        self._crafted()
+        other = self.env["res.company"].create({"name": "RFM Other Shop"})
+        self.env.user.company_ids = [Command.link(other.id)]
+        stranger = self._customer("RFM Stranger")
+        self._order(stranger, days_ago=3, amount=999, company=other)
+        self.env["res.partner"]._compute_rfm_for_company()
+        self.env["res.partner"].with_company(other)._compute_rfm_for_company()
+        self.assertFalse(stranger.rfm_segment)
+        self.assertEqual(
+            stranger.with_company(other).rfm_segment, "champions"
+        )  # alone: top of every quintile
+        self.assertFalse(self.a.with_company(other).rfm_segment)
+        self.assertEqual(self.a.rfm_segment, "champions")
+        self.assertFalse(
+            self.env["res.partner"].search([("rfm_segment", "!=", False), ("id", "=", stranger.id)])
+        )
+
+    def _rfm_queries(self):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        self.env["res.partner"]._compute_rfm_for_company()
+        return self.cr.sql_log_count - before
+
+    def test_query_count_does_not_grow_with_customers(self):
+        self.env["crm.scoring.rule"].create(
+            {"name": "Any", "target": "partner", "points": 1, "domain": "[]"}
+        )
+        self._crafted()
+        self._rfm_queries()
+        five = self._rfm_queries()
+        for i in range(45):
+            self._order(self._customer(f"RFM Bulk {i}"), days_ago=i, amount=10 + i)
+        fifty = self._rfm_queries()
+        self.assertEqual(fifty, five)
+
+
+@tagged("post_install", "-at_install")
+class TestChurnAndConsent(IntelligenceCase):
+    def test_churn_risk_and_one_winback_per_episode(self):
+        consenting = self._customer("Churn Yes", marketing_consent=True, user_id=self.salesman.id)
+        silent = self._customer("Churn No")
+        with freeze_time("2026-01-01 10:00:00"):
+            for partner in (consenting, silent):
+                for day in (40, 30, 20):
+                    self._order(partner, days_ago=day)
+        with freeze_time("2026-01-15 10:00:00"):  # 34 days since the last, usual gap 10
+            self.env["res.partner"]._compute_rfm_for_company()
+        self.assertTrue(consenting.churn_risk)
+        self.assertTrue(silent.churn_risk)
+        self.assertEqual(consenting.rfm_order_gap, 10)
+        leads = self.env["res.partner"]._crm_open_winbacks()
+        self.assertEqual(leads.partner_id, consenting)  # no consent, no win-back
+        self.assertEqual(leads.user_id, self.salesman)
+        self.assertEqual(leads.type, "opportunity")
+        self.assertFalse(self.env["res.partner"]._crm_open_winbacks())  # same episode
+        with freeze_time("2026-01-16 10:00:00"):
+            self._order(consenting)
+            self.env["res.partner"]._compute_rfm_for_company()
+        self.assertFalse(consenting.churn_risk)
+        with freeze_time("2026-04-01 10:00:00"):
+            self.env["res.partner"]._compute_rfm_for_company()
+            self.assertTrue(consenting.churn_risk)
+            second = self.env["res.partner"]._crm_open_winbacks()
+        self.assertEqual(len(second), 1)
+        self.assertNotEqual(second.crm_winback_episode, leads.crm_winback_episode)
+
+    def test_not_at_risk_within_the_usual_gap_or_with_one_order(self):
+        regular = self._customer("Churn Regular")
+        once = self._customer("Churn Once")
+        with freeze_time("2026-01-01 10:00:00"):
+            for day in (30, 20, 10):
+                self._order(regular, days_ago=day)
+            self._order(once, days_ago=300)
+            self.env["res.partner"]._compute_rfm_for_company()
+        self.assertFalse(regular.churn_risk)
+        self.assertFalse(once.churn_risk)
+
+    def test_consent_withdrawal_is_logged_and_blacklisted(self):
+        partner = self._customer("Consent Person", marketing_consent=True)
+        self.assertTrue(partner.marketing_consent_date)
+        partner.marketing_consent = False
+        self.assertIn("Marketing consent withdrawn", partner.message_ids[0].body)
+        self.assertTrue(self.env["mail.blacklist"].search([("email", "=", partner.email)]))
+        self.assertTrue(partner.is_blacklisted)
+        self.assertNotIn(
+            partner,
+            self.env["res.partner"].search(self.env["res.partner"]._crm_marketable_domain()),
+        )
+        partner.marketing_consent = True
+        partner.invalidate_recordset()
+        self.assertFalse(partner.is_blacklisted)
+
+    def test_settings_are_validated(self):
+        with self.assertRaisesMessage(ValidationError, "between 0 and 100"):
+            self.company.crm_score_hot_threshold = 120
+        with self.assertRaisesMessage(ValidationError, "churn factor must be more than 0"):
+            self.company.crm_churn_factor = 0
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.crm_churn_factor, 2.0)
