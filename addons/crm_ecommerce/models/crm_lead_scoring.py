@@ -79,7 +79,10 @@ class CrmLead(models.Model):
             factors.extend(
                 (lead.id, seq, label, points) for seq, (label, points) in enumerate(lines)
             )
-        self.env.flush_all()
+        # Only what the UPDATE below overwrites: flushing everything here
+        # would recompute other pending fields of the leads (probability)
+        # in the middle of the caller's operation.
+        self.flush_recordset(["lead_score", "lead_score_band", "priority"])
         self.env.cr.execute(
             SQL(
                 """
