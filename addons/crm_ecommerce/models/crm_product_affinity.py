@@ -4,7 +4,8 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 # Pairs bought together in the company's confirmed orders of the period, with
-# support (orders with both), confidence and lift, in one statement.
+# support (orders with both), confidence and lift, in one statement; only each
+# product's best related products are kept (suggestions show a handful).
 AFFINITY_QUERY = """
 WITH baskets AS (
     SELECT DISTINCT sol.order_id, sol.product_id
@@ -23,16 +24,25 @@ pairs AS (
 INSERT INTO crm_product_affinity
     (company_id, product_id, related_product_id, support, confidence, lift,
      create_uid, create_date, write_uid, write_date)
-SELECT %(company)s, p.product_id, p.related_id, p.together,
-       p.together::float / ia.orders,
-       p.together::float * t.orders / (ia.orders * ib.orders),
+SELECT %(company)s, product_id, related_id, together, confidence, lift,
        %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
-  FROM pairs p
-  JOIN items ia ON ia.product_id = p.product_id
-  JOIN items ib ON ib.product_id = p.related_id
- CROSS JOIN total t
- WHERE p.together >= %(min_support)s
+  FROM (
+    SELECT p.product_id, p.related_id, p.together,
+           p.together::float / ia.orders AS confidence,
+           p.together::float * t.orders / (ia.orders * ib.orders) AS lift,
+           row_number() OVER (PARTITION BY p.product_id
+                              ORDER BY p.together::float / (ia.orders * ib.orders) DESC, p.together DESC) AS rank
+      FROM pairs p
+      JOIN items ia ON ia.product_id = p.product_id
+      JOIN items ib ON ib.product_id = p.related_id
+     CROSS JOIN total t
+     WHERE p.together >= %(min_support)s
+  ) ranked
+ WHERE rank <= %(keep)s
 """
+
+
+KEEP_PER_PRODUCT = 20
 
 
 class CrmProductAffinity(models.Model):
@@ -71,6 +81,7 @@ class CrmProductAffinity(models.Model):
                 company=company.id,
                 since=fields.Datetime.now() - timedelta(days=company.crm_suggestion_days),
                 min_support=min_support,
+                keep=KEEP_PER_PRODUCT,
                 uid=self.env.uid,
             )
         )

@@ -13,11 +13,11 @@ RFM_COLUMNS = (
     ("customer_score", "int"),
     ("churn_risk", "bool"),
     ("rfm_last_order_date", "date"),
-    ("rfm_recency_days", "int"),
     ("rfm_frequency", "int"),
     ("rfm_order_count", "int"),
     ("rfm_monetary", "float8"),
     ("rfm_order_gap", "float8"),
+    ("rfm_signature", "text"),
 )
 
 # All customers of a company in one statement: last order, orders and net
@@ -65,11 +65,13 @@ figures AS (
  LEFT JOIN refunds r ON r.partner_id = pp.partner_id
  LEFT JOIN medians m ON m.partner_id = pp.partner_id
 )
-SELECT partner_id, last_order, frequency, order_count, monetary, median_gap,
-       ceil(5 * cume_dist() OVER (ORDER BY last_order))::int AS r_score,
-       ceil(5 * cume_dist() OVER (ORDER BY frequency))::int AS f_score,
-       ceil(5 * cume_dist() OVER (ORDER BY monetary))::int AS m_score
-  FROM figures
+SELECT f.partner_id, f.last_order, f.frequency, f.order_count, f.monetary, f.median_gap,
+       ceil(5 * cume_dist() OVER (ORDER BY f.last_order))::int AS r_score,
+       ceil(5 * cume_dist() OVER (ORDER BY f.frequency))::int AS f_score,
+       ceil(5 * cume_dist() OVER (ORDER BY f.monetary))::int AS m_score,
+       rp.rfm_signature->>%(key)s AS stored_signature
+  FROM figures f
+  JOIN res_partner rp ON rp.id = f.partner_id
 """
 
 
@@ -92,7 +94,7 @@ class ResPartner(models.Model):
     churn_risk = fields.Boolean(company_dependent=True, readonly=True)
     rfm_last_order_date = fields.Date(string="Last Order", company_dependent=True, readonly=True)
     rfm_recency_days = fields.Integer(
-        string="Days Since Last Order", company_dependent=True, readonly=True
+        string="Days Since Last Order", compute="_compute_rfm_recency_days"
     )
     rfm_frequency = fields.Integer(string="Orders in Window", company_dependent=True, readonly=True)
     rfm_order_count = fields.Integer(string="Orders", company_dependent=True, readonly=True)
@@ -100,6 +102,11 @@ class ResPartner(models.Model):
         string="Net Revenue", company_dependent=True, readonly=True, aggregator="sum"
     )
     rfm_order_gap = fields.Float(string="Usual Gap (days)", company_dependent=True, readonly=True)
+    rfm_signature = fields.Char(
+        company_dependent=True,
+        readonly=True,
+        help="Technical: what was last written, to skip unchanged customers.",
+    )
     score_factor_ids = fields.One2many(
         "crm.score.factor",
         "partner_id",
@@ -112,6 +119,14 @@ class ResPartner(models.Model):
         string="Score Trend",
         domain=lambda self: [("company_id", "=", self.env.company.id)],
     )
+
+    @api.depends("rfm_last_order_date")
+    @api.depends_context("company")
+    def _compute_rfm_recency_days(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            last = partner.rfm_last_order_date
+            partner.rfm_recency_days = (today - last).days if last else 0
 
     @api.model
     def _read_group_rfm_segment(self, values, domain):
@@ -131,7 +146,8 @@ class ResPartner(models.Model):
     def _compute_rfm_for_company(self):
         """RFM, churn risk, customer score, breakdown and monthly snapshot
         of every customer of the current company, in a fixed number of
-        statements whatever the number of customers."""
+        statements whatever the number of customers. Only customers whose
+        figures changed are written: a nightly run rewrites few rows."""
         company = self.env.company
         now = fields.Datetime.now()
         self.env.flush_all()
@@ -139,45 +155,87 @@ class ResPartner(models.Model):
             SQL(
                 RFM_QUERY,
                 company=company.id,
+                key=str(company.id),
                 since=now - timedelta(days=company.crm_rfm_window_days),
             )
         )
         rows = self.env.cr.dictfetchall()
-        partners = self.browse([row["partner_id"] for row in rows])
-        rule_points = self._rfm_rule_matches(partners)
-        values = {name: [] for name, _type in RFM_COLUMNS}
-        factors = []
+        rule_points = self._rfm_rule_matches(self.browse([row["partner_id"] for row in rows]))
+        changed_ids, values, factors = [], {name: [] for name, _type in RFM_COLUMNS}, []
+        # The loop runs for every customer: plain locals, no ORM access.
+        weights = scoring.RFM_WEIGHTS
+        points = {
+            dim: [0] + [scoring.rfm_points(score, weight) for score in range(1, 6)]
+            for dim, weight in weights.items()
+        }
+        churn_factor = company.crm_churn_factor
         for row in rows:
-            computed = self._rfm_values(row, now, company)
-            for name, _type in RFM_COLUMNS:
-                values[name].append(computed[name])
-            rfm_factors = computed.pop("_factors") + rule_points.get(row["partner_id"], [])
-            score, lines = scoring.finish(scoring.apply_caps(rfm_factors))
-            values["customer_score"][-1] = score
-            factors.extend(
-                (row["partner_id"], seq, label, points) for seq, (label, points) in enumerate(lines)
+            r, f, m = row["r_score"], row["f_score"], row["m_score"]
+            gap = round(float(row["median_gap"] or 0.0), 2)
+            last = row["last_order"]
+            count = row["order_count"]
+            churn = count >= 2 and gap > 0 and (now - last).days > churn_factor * gap
+            rfm = [
+                ("recency", points["recency"][r], None, 0),
+                ("frequency", points["frequency"][f], None, 0),
+                ("monetary", points["monetary"][m], None, 0),
+            ]
+            rules = rule_points.get(row["partner_id"])
+            score = (
+                scoring.finish(scoring.apply_caps(rfm + rules))[0]
+                if rules
+                else scoring.clamp(rfm[0][1] + rfm[1][1] + rfm[2][1])
             )
-        self._rfm_write(company, partners.ids, values)
-        self._rfm_write_factors(company, factors)
-        self._rfm_write_snapshots(company, partners.ids, values, now)
-        self.invalidate_model([name for name, _type in RFM_COLUMNS])
+            computed = (
+                r,
+                f,
+                m,
+                scoring.segment(r, f),
+                score,
+                bool(churn),
+                last.date(),
+                row["frequency"],
+                count,
+                round(float(row["monetary"]), 2),
+                gap,
+            )
+            signature = "|".join(map(str, computed))
+            if signature == row["stored_signature"]:
+                continue
+            changed_ids.append(row["partner_id"])
+            for (name, _type), value in zip(RFM_COLUMNS, (*computed, signature), strict=True):
+                values[name].append(value)
+            labelled = self._rfm_factor_labels(
+                row, dict(zip([n for n, _t in RFM_COLUMNS], computed, strict=False)), company
+            )
+            lines = scoring.finish(scoring.apply_caps(labelled + (rules or [])))[1]
+            factors.extend(
+                (row["partner_id"], seq, label, pts) for seq, (label, pts) in enumerate(lines)
+            )
+        all_ids = [row["partner_id"] for row in rows]
+        self._rfm_write(company, changed_ids, all_ids, values)
+        self._rfm_write_factors(company, changed_ids, factors)
+        self._rfm_write_snapshots(company, rows, changed_ids, values, now)
+        self.invalidate_model([name for name, _type in RFM_COLUMNS] + ["rfm_recency_days"])
         self.env["crm.score.factor"].invalidate_model()
         return len(rows)
 
     @api.model
-    def _rfm_values(self, row, now, company):
-        recency_days = (now - row["last_order"]).days
-        r, f, m = row["r_score"], row["f_score"], row["m_score"]
-        gap = row["median_gap"] or 0.0
-        churn = (
-            row["order_count"] >= 2 and gap > 0 and recency_days > company.crm_churn_factor * gap
-        )
+    def _rfm_factor_labels(self, row, computed, company):
+        """The RFM factors with their sentences, built for written customers only."""
         w = scoring.RFM_WEIGHTS
         currency = company.currency_id
-        factors = [
+        r, f, m = (
+            computed["rfm_recency_score"],
+            computed["rfm_frequency_score"],
+            computed["rfm_monetary_score"],
+        )
+        return [
             (
                 self.env._(
-                    "Recency %(score)s/5: last order %(days)s days ago", score=r, days=recency_days
+                    "Recency %(score)s/5: last order on %(date)s",
+                    score=r,
+                    date=computed["rfm_last_order_date"],
                 ),
                 scoring.rfm_points(r, w["recency"]),
                 None,
@@ -197,28 +255,13 @@ class ResPartner(models.Model):
                 self.env._(
                     "Monetary %(score)s/5: %(amount)s net revenue",
                     score=m,
-                    amount=f"{currency.round(row['monetary']):,.2f} {currency.symbol}",
+                    amount=f"{computed['rfm_monetary']:,.2f} {currency.symbol}",
                 ),
                 scoring.rfm_points(m, w["monetary"]),
                 None,
                 0,
             ),
         ]
-        return {
-            "rfm_recency_score": r,
-            "rfm_frequency_score": f,
-            "rfm_monetary_score": m,
-            "rfm_segment": scoring.segment(r, f),
-            "customer_score": 0,
-            "churn_risk": bool(churn),
-            "rfm_last_order_date": row["last_order"].date(),
-            "rfm_recency_days": recency_days,
-            "rfm_frequency": row["frequency"],
-            "rfm_order_count": row["order_count"],
-            "rfm_monetary": float(row["monetary"]),
-            "rfm_order_gap": float(gap),
-            "_factors": factors,
-        }
 
     @api.model
     def _rfm_rule_matches(self, partners):
@@ -233,7 +276,7 @@ class ResPartner(models.Model):
         return result
 
     @api.model
-    def _rfm_write(self, company, partner_ids, values):
+    def _rfm_write(self, company, partner_ids, all_ids, values):
         key = str(company.id)
         sets = SQL(", ").join(
             SQL(
@@ -267,22 +310,21 @@ class ResPartner(models.Model):
                 "UPDATE res_partner SET %s WHERE rfm_segment ? %s AND NOT (id = ANY(%s::int[]))",
                 resets,
                 key,
-                partner_ids,
+                all_ids,
             )
         )
 
     @api.model
-    def _rfm_write_factors(self, company, factors):
+    def _rfm_write_factors(self, company, changed_ids, factors):
         self.env.cr.execute(
             SQL(
-                "DELETE FROM crm_score_factor WHERE partner_id IS NOT NULL AND company_id = %s",
+                "DELETE FROM crm_score_factor WHERE company_id = %s AND partner_id = ANY(%s::int[])",
                 company.id,
+                changed_ids,
             )
         )
-        if not factors:
-            return
         partner_ids, sequences, labels, points = (
-            list(column) for column in zip(*factors, strict=True)
+            (list(column) for column in zip(*factors, strict=True)) if factors else ([], [], [], [])
         )
         self.env.cr.execute(
             SQL(
@@ -304,9 +346,42 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _rfm_write_snapshots(self, company, partner_ids, values, now):
-        if not partner_ids:
-            return
+    def _rfm_write_snapshots(self, company, rows, changed_ids, values, now):
+        """Snapshot the changed customers; on the month's first run, all."""
+        month = now.date().replace(day=1)
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM crm_customer_score_snapshot WHERE company_id = %s AND month = %s LIMIT 1",
+                company.id,
+                month,
+            )
+        )
+        if self.env.cr.fetchone():
+            partner_ids, scores, segments = (
+                changed_ids,
+                values["customer_score"],
+                values["rfm_segment"],
+            )
+        else:
+            changed = dict(
+                zip(
+                    changed_ids,
+                    zip(values["customer_score"], values["rfm_segment"], strict=True),
+                    strict=True,
+                )
+            )
+            names = [name for name, _type in RFM_COLUMNS]
+            score_at, segment_at = names.index("customer_score"), names.index("rfm_segment")
+            partner_ids, scores, segments = [], [], []
+            for row in rows:
+                if row["partner_id"] in changed:
+                    score, segment = changed[row["partner_id"]]
+                else:
+                    stored = (row["stored_signature"] or "").split("|")
+                    score, segment = int(stored[score_at]), stored[segment_at]
+                partner_ids.append(row["partner_id"])
+                scores.append(score)
+                segments.append(segment)
         self.env.cr.execute(
             SQL(
                 """
@@ -320,11 +395,11 @@ class ResPartner(models.Model):
                 DO UPDATE SET score = EXCLUDED.score, segment = EXCLUDED.segment, write_date = EXCLUDED.write_date
                 """,
                 company=company.id,
-                month=now.date().replace(day=1),
+                month=month,
                 uid=self.env.uid,
                 partners=partner_ids,
-                scores=values["customer_score"],
-                segments=values["rfm_segment"],
+                scores=scores,
+                segments=segments,
             )
         )
         self.env["crm.customer.score.snapshot"].invalidate_model()

@@ -221,102 +221,104 @@ class LoyaltyLedger(models.Model):
         self._sync_cards(entries.card_id)
 
     @api.model
-    def _cron_release(self, batch_size=5000):
-        """Release pending points whose release date has come."""
-        now = fields.Datetime.now()
-        done = 0
-        self.env.flush_all()
-        while True:
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT id FROM loyalty_ledger
-                     WHERE state = 'pending' AND release_date <= %s
-                  ORDER BY id LIMIT %s
-                    """,
-                    now,
-                    batch_size,
-                )
+    def _cron_release(self, batch_size=50000):
+        """Release pending points whose release date has come: one statement
+        per batch selects, releases and moves the cards' balances by what was
+        released, so the invariant holds without re-summing the ledger."""
+        return self._run_batches(
+            """
+            WITH batch AS (
+                SELECT id FROM loyalty_ledger
+                 WHERE state = 'pending' AND release_date <= %(now)s
+              ORDER BY id LIMIT %(limit)s FOR UPDATE
+            ),
+            reversed AS (
+                SELECT r.source_id, sum(r.points) AS points
+                  FROM loyalty_ledger r JOIN batch b ON b.id = r.id
+                 WHERE r.source_id IS NOT NULL
+              GROUP BY r.source_id
+            ),
+            released AS (
+                UPDATE loyalty_ledger l
+                   SET state = 'available',
+                       remaining = CASE WHEN l.points > 0
+                           THEN GREATEST(l.points + COALESCE(rv.points, 0), 0) ELSE 0 END,
+                       expiry_date = CASE WHEN p.crm_expiry_months > 0
+                           THEN (l.release_date + make_interval(months => p.crm_expiry_months))::date END
+                  FROM batch b
+                  JOIN loyalty_program p ON true
+             LEFT JOIN reversed rv ON rv.source_id = b.id
+                 WHERE l.id = b.id AND p.id = l.program_id
+             RETURNING l.card_id, l.points
+            ),
+            cards AS (
+                UPDATE loyalty_card c
+                   SET points = round((c.points + d.delta)::numeric, 2), write_date = %(now)s
+                  FROM (SELECT card_id, sum(points) AS delta FROM released GROUP BY card_id) d
+                 WHERE c.id = d.card_id
+             RETURNING c.id
             )
-            ids = [row[0] for row in self.env.cr.fetchall()]
-            if not ids:
-                break
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE loyalty_ledger l
-                       SET state = 'available',
-                           remaining = CASE WHEN l.points > 0
-                               THEN GREATEST(l.points + COALESCE(
-                                   (SELECT sum(r.points) FROM loyalty_ledger r
-                                     WHERE r.source_id = l.id AND r.id = ANY(%s)), 0), 0)
-                               ELSE 0 END,
-                           expiry_date = CASE WHEN p.crm_expiry_months > 0
-                               THEN (l.release_date + make_interval(months => p.crm_expiry_months))::date
-                               END
-                      FROM loyalty_program p
-                     WHERE p.id = l.program_id AND l.id = ANY(%s)
-                 RETURNING l.card_id
-                    """,
-                    ids,
-                    ids,
-                )
-            )
-            cards = {row[0] for row in self.env.cr.fetchall()}
-            self._sync_cards_sql(cards)
-            done += len(ids)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=0)
-        self.invalidate_model()
-        return done
+            SELECT (SELECT count(*) FROM released), (SELECT count(*) FROM cards)
+            """,
+            batch_size,
+        )
 
     @api.model
-    def _cron_expire(self, batch_size=5000):
-        """Expire what is left of lots past their expiry date."""
-        today = fields.Date.context_today(self)
-        done = 0
+    def _cron_expire(self, batch_size=50000):
+        """Expire what is left of lots past their expiry date, the same way:
+        one statement per batch writes the ``expire`` entries and moves the
+        cards' balances."""
+        return self._run_batches(
+            """
+            WITH batch AS (
+                SELECT id, remaining FROM loyalty_ledger
+                 WHERE state = 'available' AND remaining > 0 AND expiry_date < %(today)s
+              ORDER BY id LIMIT %(limit)s FOR UPDATE
+            ),
+            emptied AS (
+                UPDATE loyalty_ledger l SET remaining = 0
+                  FROM batch b WHERE l.id = b.id
+             RETURNING l.id, l.card_id, l.program_id, l.partner_id, l.company_id, b.remaining
+            ),
+            expired AS (
+                INSERT INTO loyalty_ledger
+                    (card_id, program_id, partner_id, company_id, kind, points, state,
+                     remaining, date, source_id, user_id,
+                     create_uid, create_date, write_uid, write_date)
+                SELECT card_id, program_id, partner_id, company_id, 'expire', -remaining, 'available',
+                       0, %(now)s, id, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM emptied
+             RETURNING card_id, points
+            ),
+            cards AS (
+                UPDATE loyalty_card c
+                   SET points = round((c.points + d.delta)::numeric, 2), write_date = %(now)s
+                  FROM (SELECT card_id, sum(points) AS delta FROM expired GROUP BY card_id) d
+                 WHERE c.id = d.card_id
+             RETURNING c.id
+            )
+            SELECT (SELECT count(*) FROM emptied), (SELECT count(*) FROM cards)
+            """,
+            batch_size,
+        )
+
+    @api.model
+    def _run_batches(self, statement, batch_size):
         self.env.flush_all()
+        done = 0
+        params = {
+            "now": fields.Datetime.now(),
+            "today": fields.Date.context_today(self),
+            "limit": batch_size,
+            "uid": self.env.uid,
+        }
         while True:
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT id FROM loyalty_ledger
-                     WHERE state = 'available' AND remaining > 0 AND expiry_date < %s
-                  ORDER BY id LIMIT %s
-                    """,
-                    today,
-                    batch_size,
-                )
-            )
-            ids = [row[0] for row in self.env.cr.fetchall()]
-            if not ids:
+            self.env.cr.execute(SQL(statement, **params))
+            count, _cards = self.env.cr.fetchone()
+            if not count:
                 break
-            self.env.cr.execute(
-                SQL(
-                    """
-                    WITH expired AS (
-                        UPDATE loyalty_ledger lot SET remaining = 0
-                          FROM (SELECT id, remaining FROM loyalty_ledger WHERE id = ANY(%(ids)s)) old
-                         WHERE lot.id = old.id
-                     RETURNING lot.id, lot.card_id, lot.program_id, lot.partner_id, lot.company_id,
-                               old.remaining AS points
-                    )
-                    INSERT INTO loyalty_ledger
-                        (card_id, program_id, partner_id, company_id, kind, points, state,
-                         remaining, date, source_id, user_id,
-                         create_uid, create_date, write_uid, write_date)
-                    SELECT card_id, program_id, partner_id, company_id, 'expire', -points, 'available',
-                           0, %(now)s, id, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                      FROM expired
-                 RETURNING card_id
-                    """,
-                    ids=ids,
-                    now=fields.Datetime.now(),
-                    uid=self.env.uid,
-                )
-            )
-            cards = {row[0] for row in self.env.cr.fetchall()}
-            self._sync_cards_sql(cards)
-            done += len(ids)
+            done += count
             self.env["ir.cron"]._notify_progress(done=done, remaining=0)
         self.invalidate_model()
+        self.env["loyalty.card"].invalidate_model(["points"])
         return done

@@ -100,6 +100,7 @@ class TestTiersAndExpiry(LoyaltyCase):
                 for _i in range(count)
             ]
         )
+        self.env["loyalty.ledger"]._sync_cards(card)  # as every writer of entries does
         return card
 
     def _cron_queries(self, method):

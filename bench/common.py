@@ -1,0 +1,108 @@
+"""Helpers shared by the bench scripts: an Odoo environment on a database,
+databases with or without our addons, and side-by-side timing."""
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUR_ADDONS = "crm_ecommerce,crm_fulfillment,crm_loyalty"
+ODOO_DEPENDENCIES = "sale_management,sale_crm,sale_stock,sale_loyalty,portal"
+
+
+def addons_path():
+    import odoo
+
+    odoo_dir = Path(odoo.__file__).resolve().parent
+    paths = [ROOT / "addons", odoo_dir / "addons"]
+    if (odoo_dir.parent / "addons" / "sale_loyalty").is_dir():
+        paths.append(odoo_dir.parent / "addons")
+    return ",".join(str(p) for p in paths)
+
+
+def odoo_args(db):
+    data_dir = os.environ.get("ODOO_DATA_DIR", str(Path.home() / ".local/share/Odoo"))
+    return [
+        "-c",
+        str(ROOT / "odoo.conf"),
+        "--addons-path",
+        addons_path(),
+        "-d",
+        db,
+        "--data-dir",
+        data_dir,
+    ]
+
+
+_CONFIGURED = []
+
+
+@contextmanager
+def odoo_env(db):
+    import odoo
+    from odoo import SUPERUSER_ID, api
+    from odoo.modules.registry import Registry
+
+    if not _CONFIGURED:
+        odoo.tools.config.parse_config([*odoo_args(db), "--no-http", "--log-level=warn"])
+        _CONFIGURED.append(db)
+    with Registry(db).cursor() as cr:
+        yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+
+
+def create_db(db, modules):
+    """A fresh database with ``modules`` installed (no demo data)."""
+    subprocess.run(
+        [sys.executable, "-m", "odoo", "db", *odoo_args(db)[:2], "drop", db],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "server",
+            *odoo_args(db),
+            "-i",
+            modules,
+            "--without-demo=all",
+            "--stop-after-init",
+            "--no-http",
+            "--log-level=warn",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+
+
+def drop_db(db):
+    subprocess.run(
+        [sys.executable, "-m", "odoo", "db", *odoo_args(db)[:2], "drop", db],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+
+
+def side_by_side(ours, reference, repeat=5):
+    """Median seconds of ``ours`` and ``reference``, run alternately so that
+    both see the same machine load; returns (ours, reference, ratio)."""
+    ours_times, ref_times = [], []
+    for _i in range(repeat):
+        for func, times in ((ours, ours_times), (reference, ref_times)):
+            start = time.perf_counter()
+            func()
+            times.append(time.perf_counter() - start)
+    ours_s, ref_s = statistics.median(ours_times), statistics.median(ref_times)
+    return ours_s, ref_s, ours_s / ref_s if ref_s else float("inf")
+
+
+def peak_rss_mib():
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
