@@ -96,27 +96,7 @@ class CrmLead(models.Model):
                 priorities,
             )
         )
-        self.env.cr.execute(SQL("DELETE FROM crm_score_factor WHERE lead_id = ANY(%s::int[])", ids))
-        if factors:
-            lead_ids, seqs, labels, points = (list(c) for c in zip(*factors, strict=True))
-            self.env.cr.execute(
-                SQL(
-                    """
-                    INSERT INTO crm_score_factor
-                        (lead_id, sequence, name, points, company_id, create_uid, create_date, write_uid, write_date)
-                    SELECT v.lead_id, v.seq, v.name, v.points, %(company)s,
-                           %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
-                      FROM unnest(%(leads)s::int[], %(seqs)s::int[], %(labels)s::varchar[], %(points)s::int[])
-                           AS v(lead_id, seq, name, points)
-                    """,
-                    company=company.id,
-                    uid=self.env.uid,
-                    leads=lead_ids,
-                    seqs=seqs,
-                    labels=labels,
-                    points=points,
-                )
-            )
+        self.env["crm.score.factor"]._replace("lead_id", ids, company, factors)
         self.invalidate_recordset(["lead_score", "lead_score_band", "priority", "score_factor_ids"])
         self.env["crm.score.factor"].invalidate_model()
 

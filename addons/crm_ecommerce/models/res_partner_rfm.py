@@ -214,7 +214,7 @@ class ResPartner(models.Model):
             )
         all_ids = [row["partner_id"] for row in rows]
         self._rfm_write(company, changed_ids, all_ids, values)
-        self._rfm_write_factors(company, changed_ids, factors)
+        self.env["crm.score.factor"]._replace("partner_id", changed_ids, company, factors)
         self._rfm_write_snapshots(company, rows, changed_ids, values, now)
         self.invalidate_model([name for name, _type in RFM_COLUMNS] + ["rfm_recency_days"])
         self.env["crm.score.factor"].invalidate_model()
@@ -311,37 +311,6 @@ class ResPartner(models.Model):
                 resets,
                 key,
                 all_ids,
-            )
-        )
-
-    @api.model
-    def _rfm_write_factors(self, company, changed_ids, factors):
-        self.env.cr.execute(
-            SQL(
-                "DELETE FROM crm_score_factor WHERE company_id = %s AND partner_id = ANY(%s::int[])",
-                company.id,
-                changed_ids,
-            )
-        )
-        partner_ids, sequences, labels, points = (
-            (list(column) for column in zip(*factors, strict=True)) if factors else ([], [], [], [])
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO crm_score_factor
-                    (partner_id, sequence, name, points, company_id, create_uid, create_date, write_uid, write_date)
-                SELECT v.partner_id, v.sequence, v.name, v.points, %(company)s,
-                       %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
-                  FROM unnest(%(partners)s::int[], %(seqs)s::int[], %(labels)s::varchar[], %(points)s::int[])
-                       AS v(partner_id, sequence, name, points)
-                """,
-                company=company.id,
-                uid=self.env.uid,
-                partners=partner_ids,
-                seqs=sequences,
-                labels=labels,
-                points=points,
             )
         )
 
