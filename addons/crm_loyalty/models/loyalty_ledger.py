@@ -1,8 +1,11 @@
+from datetime import date
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from ..tools import points as rules
 
@@ -33,28 +36,29 @@ class LoyaltyLedger(models.Model):
     _order = "date desc, id desc"
 
     card_id = fields.Many2one("loyalty.card", required=True, index=True, ondelete="restrict")
-    program_id = fields.Many2one("loyalty.program", required=True, index=True, ondelete="restrict")
+    # No index on program, company, kind or state: few distinct values make
+    # them useless for lookups and every ledger write would pay for them;
+    # the crons use the partial indexes made in init().
+    program_id = fields.Many2one("loyalty.program", required=True, ondelete="restrict")
     partner_id = fields.Many2one("res.partner", index=True, string="Customer")
-    company_id = fields.Many2one("res.company", index=True)
-    kind = fields.Selection(KINDS, required=True, index=True)
+    company_id = fields.Many2one("res.company")
+    kind = fields.Selection(KINDS, required=True)
     points = fields.Float(required=True, digits=(16, 2))
     state = fields.Selection(
         [("pending", "Pending"), ("available", "Available"), ("cancelled", "Cancelled")],
         default="available",
         required=True,
-        index=True,
     )
     remaining = fields.Float(digits=(16, 2), help="Points of this lot not yet spent or expired.")
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
-    release_date = fields.Datetime(help="When pending points become available.", index=True)
-    expiry_date = fields.Date(index=True)
+    release_date = fields.Datetime(help="When pending points become available.")
+    expiry_date = fields.Date()
     expiry_warned = fields.Boolean()
-    order_id = fields.Many2one("sale.order", index=True, ondelete="set null")
+    order_id = fields.Many2one("sale.order", index="btree_not_null", ondelete="set null")
     order_line_id = fields.Many2one("sale.order.line", ondelete="set null")
     move_id = fields.Many2one("stock.move", string="Return Move", ondelete="set null")
-    source_id = fields.Many2one(
-        "loyalty.ledger", string="Reverses", index=True, ondelete="restrict"
-    )
+    # Indexed by the unique (source_id, move_id) constraint, which it leads.
+    source_id = fields.Many2one("loyalty.ledger", string="Reverses", ondelete="restrict")
     reason = fields.Char()
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
 
@@ -65,6 +69,24 @@ class LoyaltyLedger(models.Model):
             "A return is reversed once per earned entry.",
         ),
     ]
+
+    def init(self):
+        # What the crons look for: pending entries in id order, and the lots
+        # with points left by expiry date (also the expiry reminder's query).
+        create_index(
+            self.env.cr,
+            "loyalty_ledger_pending_index",
+            self._table,
+            ["id"],
+            where="state = 'pending'",
+        )
+        create_index(
+            self.env.cr,
+            "loyalty_ledger_lot_expiry_index",
+            self._table,
+            ["expiry_date", "id"],
+            where="state = 'available' AND remaining > 0",
+        )
 
     @api.constrains("kind", "reason")
     def _check_reason(self):
@@ -159,10 +181,11 @@ class LoyaltyLedger(models.Model):
         )
 
     @api.model
-    def _consume(self, card, amount):
+    def _consume(self, card, amount, lots=None):
         """Take ``amount`` points from the card's lots, oldest first;
-        returns what could not be taken."""
-        lots = self._lots(card)
+        returns what could not be taken. ``lots``: the card's lots when the
+        caller already read them."""
+        lots = self._lots(card) if lots is None else lots
         taken, left = rules.consume_oldest_first([(lot.id, lot.remaining) for lot in lots], amount)
         by_id = {lot.id: lot for lot in lots}
         for lot_id, points in taken:
@@ -176,11 +199,12 @@ class LoyaltyLedger(models.Model):
         negative balance allowed, the debit stops at zero (and says so)."""
         wanted = -vals["points"]
         allow = card.program_id.crm_allow_negative if allow_negative is None else allow_negative
-        balance = sum(self._lots(card).mapped("remaining"))
+        lots = self._lots(card)
+        balance = sum(lots.mapped("remaining"))
         debit = rules.capped_debit(balance, wanted, allow)
         entry = self.browse()
         if debit > 0:
-            self._consume(card, debit)
+            self._consume(card, debit, lots=lots)
             entry = self.create({**vals, "points": -round(debit, 2)})
         if debit < wanted:
             card.message_post(
@@ -228,27 +252,32 @@ class LoyaltyLedger(models.Model):
         return self._run_batches(
             """
             WITH batch AS (
-                SELECT id FROM loyalty_ledger
-                 WHERE state = 'pending' AND release_date <= %(now)s
+                SELECT id, source_id, program_id, points, release_date FROM loyalty_ledger
+                 WHERE state = 'pending' AND release_date <= %(now)s AND id > %(after)s
               ORDER BY id LIMIT %(limit)s FOR UPDATE
             ),
             reversed AS (
-                SELECT r.source_id, sum(r.points) AS points
-                  FROM loyalty_ledger r JOIN batch b ON b.id = r.id
-                 WHERE r.source_id IS NOT NULL
-              GROUP BY r.source_id
+                SELECT source_id, sum(points) AS points FROM batch
+                 WHERE source_id IS NOT NULL GROUP BY source_id
+            ),
+            changes AS (
+                SELECT b.id,
+                       CASE WHEN b.points > 0
+                           THEN GREATEST(b.points + COALESCE(rv.points, 0), 0) ELSE 0 END AS remaining,
+                       CASE WHEN p.crm_expiry_months > 0
+                           THEN (b.release_date + make_interval(months => p.crm_expiry_months))::date
+                       END AS expiry_date
+                  FROM batch b
+                  JOIN loyalty_program p ON p.id = b.program_id
+             LEFT JOIN reversed rv ON rv.source_id = b.id
             ),
             released AS (
+                -- id = ANY(ARRAY(...)) reaches the rows through the primary
+                -- key; a join would scan the whole ledger in every batch.
                 UPDATE loyalty_ledger l
-                   SET state = 'available',
-                       remaining = CASE WHEN l.points > 0
-                           THEN GREATEST(l.points + COALESCE(rv.points, 0), 0) ELSE 0 END,
-                       expiry_date = CASE WHEN p.crm_expiry_months > 0
-                           THEN (l.release_date + make_interval(months => p.crm_expiry_months))::date END
-                  FROM batch b
-                  JOIN loyalty_program p ON true
-             LEFT JOIN reversed rv ON rv.source_id = b.id
-                 WHERE l.id = b.id AND p.id = l.program_id
+                   SET state = 'available', remaining = c.remaining, expiry_date = c.expiry_date
+                  FROM changes c
+                 WHERE l.id = ANY(ARRAY(SELECT id FROM batch)) AND l.id = c.id
              RETURNING l.card_id, l.points
             ),
             cards AS (
@@ -258,9 +287,11 @@ class LoyaltyLedger(models.Model):
                  WHERE c.id = d.card_id
              RETURNING c.id
             )
-            SELECT (SELECT count(*) FROM released), (SELECT count(*) FROM cards)
+            SELECT (SELECT count(*) FROM released), (SELECT max(id) FROM batch),
+                   (SELECT count(*) FROM cards)
             """,
             batch_size,
+            after=0,
         )
 
     @api.model
@@ -271,23 +302,27 @@ class LoyaltyLedger(models.Model):
         return self._run_batches(
             """
             WITH batch AS (
-                SELECT id, remaining FROM loyalty_ledger
+                SELECT id, card_id, program_id, partner_id, company_id, remaining, expiry_date
+                  FROM loyalty_ledger
                  WHERE state = 'available' AND remaining > 0 AND expiry_date < %(today)s
-              ORDER BY id LIMIT %(limit)s FOR UPDATE
+                   AND (expiry_date, id) > (%(after_date)s, %(after)s)
+              ORDER BY expiry_date, id LIMIT %(limit)s FOR UPDATE
             ),
+            last AS (SELECT expiry_date, id FROM batch ORDER BY expiry_date DESC, id DESC LIMIT 1),
             emptied AS (
-                UPDATE loyalty_ledger l SET remaining = 0
-                  FROM batch b WHERE l.id = b.id
-             RETURNING l.id, l.card_id, l.program_id, l.partner_id, l.company_id, b.remaining
+                -- Through the primary key, as in _cron_release.
+                UPDATE loyalty_ledger SET remaining = 0
+                 WHERE id = ANY(ARRAY(SELECT id FROM batch))
+             RETURNING id
             ),
             expired AS (
                 INSERT INTO loyalty_ledger
                     (card_id, program_id, partner_id, company_id, kind, points, state,
                      remaining, date, source_id, user_id,
                      create_uid, create_date, write_uid, write_date)
-                SELECT card_id, program_id, partner_id, company_id, 'expire', -remaining, 'available',
-                       0, %(now)s, id, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM emptied
+                SELECT b.card_id, b.program_id, b.partner_id, b.company_id, 'expire', -b.remaining,
+                       'available', 0, %(now)s, b.id, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM batch b JOIN emptied e ON e.id = b.id
              RETURNING card_id, points
             ),
             cards AS (
@@ -297,13 +332,22 @@ class LoyaltyLedger(models.Model):
                  WHERE c.id = d.card_id
              RETURNING c.id
             )
-            SELECT (SELECT count(*) FROM emptied), (SELECT count(*) FROM cards)
+            SELECT (SELECT count(*) FROM emptied), (SELECT expiry_date FROM last),
+                   (SELECT id FROM last), (SELECT count(*) FROM cards)
             """,
             batch_size,
+            after_date=date.min,
+            after=0,
         )
 
     @api.model
-    def _run_batches(self, statement, batch_size):
+    def _run_batches(self, statement, batch_size, **keyset):
+        """Run ``statement`` batch after batch in the order of its index.
+        Each batch starts after the last key of the previous one (``keyset``:
+        the key's parameters with their first values; the statement returns
+        the count, the last key, then the number of cards): the rows a batch
+        changed stay in the indexes until vacuum, and scanning past them
+        again in every batch would make a large run quadratic."""
         self.env.flush_all()
         done = 0
         params = {
@@ -311,13 +355,15 @@ class LoyaltyLedger(models.Model):
             "today": fields.Date.context_today(self),
             "limit": batch_size,
             "uid": self.env.uid,
+            **keyset,
         }
         while True:
             self.env.cr.execute(SQL(statement, **params))
-            count, _cards = self.env.cr.fetchone()
+            count, *last, _cards = self.env.cr.fetchone()
             if not count:
                 break
             done += count
+            params.update(zip(keyset, last, strict=True))
             self.env["ir.cron"]._notify_progress(done=done, remaining=0)
         self.invalidate_model()
         self.env["loyalty.card"].invalidate_model(["points"])

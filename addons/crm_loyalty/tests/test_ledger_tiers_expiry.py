@@ -124,3 +124,27 @@ class TestTiersAndExpiry(LoyaltyCase):
         thousand = self._cron_queries("_cron_release")
         self.assertEqual(thousand, ten)
         self.assertInvariant()
+
+    def test_crons_in_batches_take_every_row_once(self):
+        """Batches walk the index from the last key of the previous batch:
+        lots sharing an expiry date across a batch boundary, or pending
+        entries across one, are each handled exactly once."""
+        dates = ["2020-01-01"] * 3 + ["2020-02-01"] * 2 + ["2020-03-01"] * 2
+        card = self._entries(len(dates))
+        lots = self._ledger(kind="adjust")
+        lots.with_context(loyalty_ledger_system=True).write({"remaining": 1})
+        for lot, day in zip(lots, dates, strict=True):
+            lot.with_context(loyalty_ledger_system=True).expiry_date = day
+        self._entries(5, state="pending", release_date="2020-01-01 00:00:00", remaining=0)
+        Ledger = self.env["loyalty.ledger"]
+        self.assertEqual(Ledger._cron_release(batch_size=2), 5)
+        self.assertEqual(card.points, 12)
+        released = self._ledger(kind="adjust", state="available") - lots
+        self.assertEqual(released.mapped("remaining"), [1.0] * 5)
+        self.assertEqual(Ledger._cron_expire(batch_size=2), 7)
+        expired = self._ledger(kind="expire")
+        self.assertEqual(sorted(expired.source_id.ids), sorted(lots.ids))
+        self.assertEqual(sum(expired.mapped("points")), -7)
+        self.assertEqual(card.points, 5)
+        self.assertEqual(Ledger._cron_expire(batch_size=2), 0)
+        self.assertInvariant(card)
