@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools import pg
+
 # Pairs bought together in the company's confirmed orders of the period, with
 # support (orders with both), confidence and lift, in one statement; only each
 # product's best related products are kept (suggestions show a handful).
@@ -75,15 +77,17 @@ class CrmProductAffinity(models.Model):
         self.env.cr.execute(
             SQL("DELETE FROM crm_product_affinity WHERE company_id = %s", company.id)
         )
-        self.env.cr.execute(
-            SQL(
-                AFFINITY_QUERY,
-                company=company.id,
-                since=fields.Datetime.now() - timedelta(days=company.crm_suggestion_days),
-                min_support=min_support,
-                keep=KEEP_PER_PRODUCT,
-                uid=self.env.uid,
+        with pg.aggregate_settings(self.env.cr):
+            self.env.cr.execute(
+                SQL(
+                    AFFINITY_QUERY,
+                    company=company.id,
+                    since=fields.Datetime.now() - timedelta(days=company.crm_suggestion_days),
+                    min_support=min_support,
+                    keep=KEEP_PER_PRODUCT,
+                    uid=self.env.uid,
+                )
             )
-        )
+            count = self.env.cr.rowcount
         self.invalidate_model()
-        return self.env.cr.rowcount
+        return count

@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools import scoring
+from ..tools import pg, scoring
 
 RFM_COLUMNS = (
     ("rfm_recency_score", "int"),
@@ -151,15 +151,16 @@ class ResPartner(models.Model):
         company = self.env.company
         now = fields.Datetime.now()
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                RFM_QUERY,
-                company=company.id,
-                key=str(company.id),
-                since=now - timedelta(days=company.crm_rfm_window_days),
+        with pg.aggregate_settings(self.env.cr):
+            self.env.cr.execute(
+                SQL(
+                    RFM_QUERY,
+                    company=company.id,
+                    key=str(company.id),
+                    since=now - timedelta(days=company.crm_rfm_window_days),
+                )
             )
-        )
-        rows = self.env.cr.dictfetchall()
+            rows = self.env.cr.dictfetchall()
         rule_points = self._rfm_rule_matches(self.browse([row["partner_id"] for row in rows]))
         changed_ids, values, factors = [], {name: [] for name, _type in RFM_COLUMNS}, []
         # The loop runs for every customer: plain locals, no ORM access.

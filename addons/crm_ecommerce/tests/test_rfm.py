@@ -4,6 +4,7 @@ from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
+from ..tools import pg
 from .common import IntelligenceCase
 
 
@@ -149,6 +150,24 @@ class TestRfm(IntelligenceCase):
             self._order(self._customer(f"RFM Bulk {i}"), days_ago=i, amount=10 + i)
         fifty = self._rfm_queries()
         self.assertEqual(fifty, five)
+
+    def test_aggregates_get_their_settings_and_give_them_back(self):
+        """The nightly aggregates run with more work_mem and without JIT, and
+        the transaction gets its own settings back afterwards."""
+        cr = self.env.cr
+
+        def settings():
+            cr.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+            return cr.fetchone()
+
+        before = settings()
+        with pg.aggregate_settings(cr):
+            self.assertEqual(settings(), ("64MB", "off"))
+        self.assertEqual(settings(), before)
+        self._crafted()
+        self.assertEqual(self.env["res.partner"]._compute_rfm_for_company(), 5)
+        self.env["crm.product.affinity"]._refresh(min_support=1)
+        self.assertEqual(settings(), before)
 
 
 @tagged("post_install", "-at_install")

@@ -1,1 +1,1 @@
-from . import scoring
+from . import pg, scoring
