@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import ormcache
 
 from ..tools.stages import CODES
 
@@ -45,6 +46,20 @@ class SaleFulfillmentStage(models.Model):
     def _unlink_never(self):
         raise UserError(self.env._("Fulfilment stages can't be deleted; fold them instead."))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # _ids_by_code
+        return super().create(vals_list)
+
+    @api.model
+    @ormcache()
+    def _ids_by_code(self):
+        return {stage.code: stage.id for stage in self.sudo().search([])}
+
     def _by_code(self):
-        """{code: stage} of all stages, in one query."""
-        return {stage.code: stage for stage in self.sudo().search([])}
+        """{code: stage} of all stages; the ids are cached (codes never
+        change and stages are never deleted), so a stage change of an order
+        costs no query to find its stage."""
+        return {
+            code: self.sudo().browse(stage_id) for code, stage_id in self._ids_by_code().items()
+        }
