@@ -91,12 +91,38 @@ def drop_db(db):
     )
 
 
-def side_by_side(ours, reference, repeat=5):
+def maintenance(db, *statements):
+    """Run VACUUM, CHECKPOINT and the like, which need their own autocommit
+    connection; a statement the user may not run (CHECKPOINT without
+    superuser rights) is skipped."""
+    import psycopg2
+
+    from odoo.sql_db import connection_info_for
+
+    _name, params = connection_info_for(db)
+    cnx = psycopg2.connect(**params)
+    try:
+        cnx.autocommit = True
+        with cnx.cursor() as cr:
+            for statement in statements:
+                try:
+                    cr.execute(statement)
+                except psycopg2.errors.InsufficientPrivilege:
+                    continue
+    finally:
+        cnx.close()
+
+
+def side_by_side(ours, reference, repeat=5, between=None):
     """Median seconds of ``ours`` and ``reference``, run alternately so that
-    both see the same machine load; returns (ours, reference, ratio)."""
+    both see the same machine load; ``between`` runs untimed before each
+    run (to give both the same starting state). Returns (ours, reference,
+    ratio)."""
     ours_times, ref_times = [], []
     for _i in range(repeat):
         for func, times in ((ours, ours_times), (reference, ref_times)):
+            if between:
+                between()
             start = time.perf_counter()
             func()
             times.append(time.perf_counter() - start)

@@ -3,6 +3,7 @@ invariants checked, every benchmark measured side by side, RESULTS written.
 Budgets are judged at full size (bench/RESULTS.md), not on smoke data."""
 
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -51,4 +52,14 @@ def test_bench_runs_at_smoke_size(tmp_path):
     ):
         assert row in text, row
     assert "'customers': 300" in text and "'customers': 600" in text
+    # Deliveries for every order and returns for one in fifty (those more
+    # than ten days after delivery), at both sizes; invariants checked by
+    # the generator, which fails the run otherwise.
+    sizes = re.findall(
+        r"'orders': (\d+), 'order_lines': \d+, 'deliveries': (\d+), 'returns': (\d+)", text
+    )
+    assert [orders for orders, _d, _r in sizes] == ["750", "1500"]
+    for orders, deliveries, returns in sizes:
+        assert deliveries == orders
+        assert 0 < int(returns) <= int(orders) // 50
     assert text.count("| pass |") + text.count("| **fail** |") == 11
