@@ -296,13 +296,21 @@ class LoyaltyLedger(models.Model):
 
     @api.model
     def _cron_expire(self, batch_size=50000):
-        """Expire what is left of lots past their expiry date, the same way:
-        one statement per batch writes the ``expire`` entries and moves the
-        cards' balances."""
+        """Expire what is left of lots past their expiry date: one
+        ``expire`` entry per card and run, however many of its lots expire
+        (the customer's statement says what the card lost that day, and a
+        large run writes a row per card, not per lot). Batches empty the
+        lots and add up what each card loses in a temporary table; then one
+        statement writes the entries and one moves the cards' balances."""
+        self.env.cr.execute(
+            "DROP TABLE IF EXISTS loyalty_ledger_expired;"
+            " CREATE TEMPORARY TABLE loyalty_ledger_expired"
+            " (card_id integer PRIMARY KEY, points numeric NOT NULL) ON COMMIT DROP"
+        )
         return self._run_batches(
             """
             WITH batch AS (
-                SELECT id, card_id, program_id, partner_id, company_id, remaining, expiry_date
+                SELECT id, card_id, remaining, expiry_date
                   FROM loyalty_ledger
                  WHERE state = 'available' AND remaining > 0 AND expiry_date < %(today)s
                    AND (expiry_date, id) > (%(after_date)s, %(after)s)
@@ -315,35 +323,46 @@ class LoyaltyLedger(models.Model):
                  WHERE id = ANY(ARRAY(SELECT id FROM batch))
              RETURNING id
             ),
-            expired AS (
-                INSERT INTO loyalty_ledger
-                    (card_id, program_id, partner_id, company_id, kind, points, state,
-                     remaining, date, source_id, user_id,
-                     create_uid, create_date, write_uid, write_date)
-                SELECT b.card_id, b.program_id, b.partner_id, b.company_id, 'expire', -b.remaining,
-                       'available', 0, %(now)s, b.id, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM batch b JOIN emptied e ON e.id = b.id
-             RETURNING card_id, points
-            ),
-            cards AS (
-                UPDATE loyalty_card c
-                   SET points = round((c.points + d.delta)::numeric, 2), write_date = %(now)s
-                  FROM (SELECT card_id, sum(points) AS delta FROM expired GROUP BY card_id) d
-                 WHERE c.id = d.card_id
-             RETURNING c.id
+            lost AS (
+                INSERT INTO loyalty_ledger_expired (card_id, points)
+                SELECT b.card_id, sum(b.remaining) FROM batch b JOIN emptied e ON e.id = b.id
+              GROUP BY b.card_id
+                    ON CONFLICT (card_id)
+                    DO UPDATE SET points = loyalty_ledger_expired.points + EXCLUDED.points
+             RETURNING card_id
             )
             SELECT (SELECT count(*) FROM emptied), (SELECT expiry_date FROM last),
-                   (SELECT id FROM last), (SELECT count(*) FROM cards)
+                   (SELECT id FROM last), (SELECT count(*) FROM lost)
             """,
             batch_size,
+            finish="""
+            WITH expired AS (
+                INSERT INTO loyalty_ledger
+                    (card_id, program_id, partner_id, company_id, kind, points, state,
+                     remaining, date, user_id, create_uid, create_date, write_uid, write_date)
+                SELECT c.id, c.program_id, c.partner_id, COALESCE(c.company_id, p.company_id),
+                       'expire', -x.points, 'available', 0, %(now)s,
+                       %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM loyalty_ledger_expired x
+                  JOIN loyalty_card c ON c.id = x.card_id
+                  JOIN loyalty_program p ON p.id = c.program_id
+             RETURNING id
+            )
+            -- PostgreSQL runs the INSERT above though nothing reads it.
+            UPDATE loyalty_card c
+               SET points = round((c.points - x.points)::numeric, 2), write_date = %(now)s
+              FROM loyalty_ledger_expired x
+             WHERE c.id = x.card_id;
+            DROP TABLE loyalty_ledger_expired
+            """,
             after_date=date.min,
             after=0,
         )
 
     @api.model
-    def _run_batches(self, statement, batch_size, **keyset):
-        """Run ``statement`` batch after batch in the order of its index.
-        Each batch starts after the last key of the previous one (``keyset``:
+    def _run_batches(self, statement, batch_size, finish=None, **keyset):
+        """Run ``statement`` batch after batch in the order of its index,
+        then ``finish`` (if given) once. Each batch starts after the last key of the previous one (``keyset``:
         the key's parameters with their first values; the statement returns
         the count, the last key, then the number of cards): the rows a batch
         changed stay in the indexes until vacuum, and scanning past them
@@ -365,6 +384,8 @@ class LoyaltyLedger(models.Model):
             done += count
             params.update(zip(keyset, last, strict=True))
             self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        if finish:
+            self.env.cr.execute(SQL(finish, **params))
         self.invalidate_model()
         self.env["loyalty.card"].invalidate_model(["points"])
         return done

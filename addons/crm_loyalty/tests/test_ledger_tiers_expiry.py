@@ -87,10 +87,49 @@ class TestTiersAndExpiry(LoyaltyCase):
         with freeze_time("2026-02-06 03:00:00"):
             self.env["loyalty.ledger"]._cron_expire()
             self.env["loyalty.ledger"]._cron_expire()
+        # Both lots expire the same day: one line on the statement.
         expired = self._ledger(kind="expire")
-        self.assertEqual(sorted(expired.mapped("points")), [-100.0, -25.0])
+        self.assertEqual(expired.mapped("points"), [-125.0])
+        self.assertEqual(str(expired.date), "2026-02-06 03:00:00")
         self.assertEqual(card.points, 0)
         self.assertInvariant(card)
+
+    def test_expiry_writes_one_entry_per_card_and_run(self):
+        other = self.env["res.partner"].create({"name": "Other Member"})
+        mine = self.customer._crm_card_for(self.program)
+        theirs = other._crm_card_for(self.program)
+        Ledger = self.env["loyalty.ledger"]
+        for card, points, day in (
+            (mine, 10, "2026-01-01"),
+            (mine, 5, "2026-01-02"),
+            (mine, 3, "2026-03-01"),
+            (theirs, 7, "2026-01-01"),
+        ):
+            Ledger.create(
+                {
+                    "card_id": card.id,
+                    "kind": "adjust",
+                    "points": points,
+                    "reason": "opening",
+                    "expiry_date": day,
+                }
+            )
+        Ledger._sync_cards(mine | theirs)
+        with freeze_time("2026-02-01 03:00:00"):
+            self.assertEqual(Ledger._cron_expire(), 3)
+        with freeze_time("2026-03-02 03:00:00"):
+            self.assertEqual(Ledger._cron_expire(), 1)
+        expired = self._ledger(kind="expire").sorted(lambda e: (e.date, e.card_id.id))
+        self.assertEqual(
+            [(e.card_id, e.partner_id, e.points, str(e.date)) for e in expired],
+            [
+                (mine, self.customer, -15.0, "2026-02-01 03:00:00"),
+                (theirs, other, -7.0, "2026-02-01 03:00:00"),
+                (mine, self.customer, -3.0, "2026-03-02 03:00:00"),
+            ],
+        )
+        self.assertEqual((mine.points, theirs.points), (0.0, 0.0))
+        self.assertInvariant(mine | theirs)
 
     def _entries(self, count, **vals):
         card = self._card() or self.customer._crm_card_for(self.program)
@@ -142,9 +181,10 @@ class TestTiersAndExpiry(LoyaltyCase):
         released = self._ledger(kind="adjust", state="available") - lots
         self.assertEqual(released.mapped("remaining"), [1.0] * 5)
         self.assertEqual(Ledger._cron_expire(batch_size=2), 7)
+        # Four batches, one entry for the card with what all of them took.
         expired = self._ledger(kind="expire")
-        self.assertEqual(sorted(expired.source_id.ids), sorted(lots.ids))
-        self.assertEqual(sum(expired.mapped("points")), -7)
+        self.assertEqual(expired.mapped("points"), [-7.0])
+        self.assertEqual(lots.mapped("remaining"), [0.0] * 7)
         self.assertEqual(card.points, 5)
         self.assertEqual(Ledger._cron_expire(batch_size=2), 0)
         self.assertInvariant(card)
