@@ -254,7 +254,7 @@ class LoyaltyLedger(models.Model):
             WITH batch AS (
                 SELECT id, source_id, program_id, points, release_date FROM loyalty_ledger
                  WHERE state = 'pending' AND release_date <= %(now)s AND id > %(after)s
-              ORDER BY id LIMIT %(limit)s FOR UPDATE
+              ORDER BY id LIMIT %(limit)s
             ),
             reversed AS (
                 SELECT source_id, sum(points) AS points FROM batch
@@ -314,7 +314,7 @@ class LoyaltyLedger(models.Model):
                   FROM loyalty_ledger
                  WHERE state = 'available' AND remaining > 0 AND expiry_date < %(today)s
                    AND (expiry_date, id) > (%(after_date)s, %(after)s)
-              ORDER BY expiry_date, id LIMIT %(limit)s FOR UPDATE
+              ORDER BY expiry_date, id LIMIT %(limit)s
             ),
             last AS (SELECT expiry_date, id FROM batch ORDER BY expiry_date DESC, id DESC LIMIT 1),
             emptied AS (
@@ -366,7 +366,14 @@ class LoyaltyLedger(models.Model):
         the key's parameters with their first values; the statement returns
         the count, the last key, then the number of cards): the rows a batch
         changed stay in the indexes until vacuum, and scanning past them
-        again in every batch would make a large run quadratic."""
+        again in every batch would make a large run quadratic.
+
+        No FOR UPDATE: a batch reads its rows and updates them in the same
+        statement, and Odoo's cursors are REPEATABLE READ, so a row another
+        transaction changed meanwhile (a redemption taking from a lot) makes
+        the UPDATE fail with a serialization error and the cron retry,
+        instead of expiring or releasing what the snapshot saw. Locking
+        first would write every row twice."""
         self.env.flush_all()
         done = 0
         params = {

@@ -189,3 +189,75 @@ class TestRacingRedemptions(TransactionCase):
             self.assertEqual(
                 sum(ledger.filtered(lambda e: e.state == "available").mapped("points")), 51
             )
+
+
+@tagged("post_install", "-at_install")
+class TestExpiryRacingRedemption(TransactionCase):
+    """The expiry cron and a redemption taking from the same lot at once."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            program = env["loyalty.program"].create(
+                {"name": "Expiry Race Club", "program_type": "loyalty", "crm_expiry_months": 1}
+            )
+            partner = env["res.partner"].create({"name": "Expiry Race Customer"})
+            card = env["loyalty.card"].create({"program_id": program.id, "partner_id": partner.id})
+            lot = env["loyalty.ledger"].create(
+                {
+                    "card_id": card.id,
+                    "kind": "adjust",
+                    "points": 100,
+                    "reason": "opening balance",
+                    "expiry_date": "2020-01-01",
+                }
+            )
+            env["loyalty.ledger"]._sync_cards(card)
+            self.ids = {"program": program.id, "card": card.id, "lot": lot.id}
+
+        def cleanup():
+            with self.registry.cursor() as cr:
+                api.Environment(cr, SUPERUSER_ID, {})["loyalty.program"].browse(
+                    self.ids["program"]
+                ).active = False
+
+        self.addCleanup(cleanup)
+
+    def test_expiry_never_takes_what_a_redemption_took(self):
+        cr1, cr2 = self.registry.cursor(), self.registry.cursor()
+        try:
+            env1 = api.Environment(cr1, SUPERUSER_ID, {})
+            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+            # The cron's transaction has started (it read the card) when the
+            # redemption takes 60 of the lot's 100 points and commits.
+            self.assertEqual(env2["loyalty.card"].browse(self.ids["card"]).points, 100)
+            card1 = env1["loyalty.card"].browse(self.ids["card"])
+            env1["loyalty.ledger"]._debit(
+                card1, {"card_id": card1.id, "kind": "adjust", "points": -60, "reason": "spent"}
+            )
+            env1["loyalty.ledger"]._sync_cards(card1)
+            env1.flush_all()
+            cr1.commit()
+            refused = None
+            try:
+                with mute_logger("odoo.sql_db"):
+                    env2["loyalty.ledger"]._cron_expire()
+            except psycopg2.errors.SerializationFailure as exc:
+                refused = exc
+            self.assertIsNotNone(refused, "the cron expired the 100 points its snapshot saw")
+            cr2.rollback()
+        finally:
+            cr1.close()
+            cr2.close()
+        # Odoo runs the cron again: it expires the 40 points that are left.
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["loyalty.ledger"]._cron_expire()
+            card = env["loyalty.card"].browse(self.ids["card"])
+            expired = env["loyalty.ledger"].search(
+                [("card_id", "=", card.id), ("kind", "=", "expire")]
+            )
+            self.assertEqual(expired.mapped("points"), [-40.0])
+            self.assertEqual(card.points, 0)
+            self.assertEqual(env["loyalty.ledger"].browse(self.ids["lot"]).remaining, 0)
