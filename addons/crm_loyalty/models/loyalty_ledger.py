@@ -1,5 +1,3 @@
-from datetime import date
-
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -71,8 +69,11 @@ class LoyaltyLedger(models.Model):
     ]
 
     def init(self):
-        # What the crons look for: pending entries in id order, and the lots
-        # with points left by expiry date (also the expiry reminder's query).
+        # What the crons look for, in id order: the pending entries, and the
+        # lots with points left (their expiry date in the index, so that
+        # the lots not yet due are skipped without reading the table).
+        # Walking by id reads the table in the order it was written: a large
+        # run reads every page once, not once per batch.
         create_index(
             self.env.cr,
             "loyalty_ledger_pending_index",
@@ -82,11 +83,13 @@ class LoyaltyLedger(models.Model):
         )
         create_index(
             self.env.cr,
-            "loyalty_ledger_lot_expiry_index",
+            "loyalty_ledger_lot_index",
             self._table,
-            ["expiry_date", "id"],
+            ["id", "expiry_date"],
             where="state = 'available' AND remaining > 0",
         )
+        # 18.0.1.0.0 walked the lots by expiry date.
+        self.env.cr.execute("DROP INDEX IF EXISTS loyalty_ledger_lot_expiry_index")
 
     @api.constrains("kind", "reason")
     def _check_reason(self):
@@ -247,8 +250,9 @@ class LoyaltyLedger(models.Model):
     @api.model
     def _cron_release(self, batch_size=50000):
         """Release pending points whose release date has come: one statement
-        per batch selects, releases and moves the cards' balances by what was
-        released, so the invariant holds without re-summing the ledger."""
+        per batch selects and releases, and notes what each card gains;
+        the cards' balances move once at the end (see _run_batches), so the
+        invariant holds without re-summing the ledger."""
         return self._run_batches(
             """
             WITH batch AS (
@@ -280,15 +284,11 @@ class LoyaltyLedger(models.Model):
                  WHERE l.id = ANY(ARRAY(SELECT id FROM batch)) AND l.id = c.id
              RETURNING l.card_id, l.points
             ),
-            cards AS (
-                UPDATE loyalty_card c
-                   SET points = round((c.points + d.delta)::numeric, 2), write_date = %(now)s
-                  FROM (SELECT card_id, sum(points) AS delta FROM released GROUP BY card_id) d
-                 WHERE c.id = d.card_id
-             RETURNING c.id
+            moved AS (
+                INSERT INTO loyalty_ledger_moved (card_id, points)
+                SELECT card_id, sum(points) FROM released GROUP BY card_id
             )
-            SELECT (SELECT count(*) FROM released), (SELECT max(id) FROM batch),
-                   (SELECT count(*) FROM cards)
+            SELECT (SELECT count(*) FROM released), (SELECT max(id) FROM batch)
             """,
             batch_size,
             after=0,
@@ -300,73 +300,61 @@ class LoyaltyLedger(models.Model):
         ``expire`` entry per card and run, however many of its lots expire
         (the customer's statement says what the card lost that day, and a
         large run writes a row per card, not per lot). Batches empty the
-        lots and add up what each card loses in a temporary table; then one
-        statement writes the entries and one moves the cards' balances."""
-        self.env.cr.execute(
-            "DROP TABLE IF EXISTS loyalty_ledger_expired;"
-            " CREATE TEMPORARY TABLE loyalty_ledger_expired"
-            " (card_id integer PRIMARY KEY, points numeric NOT NULL) ON COMMIT DROP"
-        )
+        lots and note what each card loses; at the end one statement writes
+        the entries, and the cards' balances move once."""
         return self._run_batches(
             """
             WITH batch AS (
-                SELECT id, card_id, remaining, expiry_date
-                  FROM loyalty_ledger
+                SELECT id, card_id, remaining FROM loyalty_ledger
                  WHERE state = 'available' AND remaining > 0 AND expiry_date < %(today)s
-                   AND (expiry_date, id) > (%(after_date)s, %(after)s)
-              ORDER BY expiry_date, id LIMIT %(limit)s
+                   AND id > %(after)s
+              ORDER BY id LIMIT %(limit)s
             ),
-            last AS (SELECT expiry_date, id FROM batch ORDER BY expiry_date DESC, id DESC LIMIT 1),
             emptied AS (
                 -- Through the primary key, as in _cron_release.
                 UPDATE loyalty_ledger SET remaining = 0
                  WHERE id = ANY(ARRAY(SELECT id FROM batch))
              RETURNING id
             ),
-            lost AS (
-                INSERT INTO loyalty_ledger_expired (card_id, points)
-                SELECT b.card_id, sum(b.remaining) FROM batch b JOIN emptied e ON e.id = b.id
+            moved AS (
+                INSERT INTO loyalty_ledger_moved (card_id, points)
+                SELECT b.card_id, -sum(b.remaining) FROM batch b JOIN emptied e ON e.id = b.id
               GROUP BY b.card_id
-                    ON CONFLICT (card_id)
-                    DO UPDATE SET points = loyalty_ledger_expired.points + EXCLUDED.points
-             RETURNING card_id
             )
-            SELECT (SELECT count(*) FROM emptied), (SELECT expiry_date FROM last),
-                   (SELECT id FROM last), (SELECT count(*) FROM lost)
+            SELECT (SELECT count(*) FROM emptied), (SELECT max(id) FROM batch)
             """,
             batch_size,
             finish="""
-            WITH expired AS (
-                INSERT INTO loyalty_ledger
-                    (card_id, program_id, partner_id, company_id, kind, points, state,
-                     remaining, date, user_id, create_uid, create_date, write_uid, write_date)
-                SELECT c.id, c.program_id, c.partner_id, COALESCE(c.company_id, p.company_id),
-                       'expire', -x.points, 'available', 0, %(now)s,
-                       %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM loyalty_ledger_expired x
-                  JOIN loyalty_card c ON c.id = x.card_id
-                  JOIN loyalty_program p ON p.id = c.program_id
-             RETURNING id
-            )
-            -- PostgreSQL runs the INSERT above though nothing reads it.
-            UPDATE loyalty_card c
-               SET points = round((c.points - x.points)::numeric, 2), write_date = %(now)s
-              FROM loyalty_ledger_expired x
-             WHERE c.id = x.card_id;
-            DROP TABLE loyalty_ledger_expired
+            INSERT INTO loyalty_ledger
+                (card_id, program_id, partner_id, company_id, kind, points, state,
+                 remaining, date, user_id, create_uid, create_date, write_uid, write_date)
+            SELECT c.id, c.program_id, c.partner_id, COALESCE(c.company_id, p.company_id),
+                   'expire', m.points, 'available', 0, %(now)s,
+                   %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM (SELECT card_id, sum(points) AS points FROM loyalty_ledger_moved
+                  GROUP BY card_id) m
+              JOIN loyalty_card c ON c.id = m.card_id
+              JOIN loyalty_program p ON p.id = c.program_id
+             WHERE m.points <> 0
             """,
-            after_date=date.min,
             after=0,
         )
 
     @api.model
     def _run_batches(self, statement, batch_size, finish=None, **keyset):
         """Run ``statement`` batch after batch in the order of its index,
-        then ``finish`` (if given) once. Each batch starts after the last key of the previous one (``keyset``:
+        then ``finish`` (if given) once, then move the cards' balances.
+
+        Each batch starts after the last key of the previous one (``keyset``:
         the key's parameters with their first values; the statement returns
-        the count, the last key, then the number of cards): the rows a batch
-        changed stay in the indexes until vacuum, and scanning past them
-        again in every batch would make a large run quadratic.
+        the count, then the last key): the rows a batch changed stay in the
+        indexes until vacuum, and scanning past them again in every batch
+        would make a large run quadratic.
+
+        Batches note what each card gains or loses in a temporary table,
+        ``loyalty_ledger_moved``, and each card's balance moves once, at the
+        end: updated batch after batch, a card would be rewritten (with its
+        foreign keys checked again) by every batch that touches it.
 
         No FOR UPDATE: a batch reads its rows and updates them in the same
         statement, and Odoo's cursors are REPEATABLE READ, so a row another
@@ -375,6 +363,12 @@ class LoyaltyLedger(models.Model):
         instead of expiring or releasing what the snapshot saw. Locking
         first would write every row twice."""
         self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            "DROP TABLE IF EXISTS loyalty_ledger_moved;"
+            " CREATE TEMPORARY TABLE loyalty_ledger_moved"
+            " (card_id integer NOT NULL, points numeric NOT NULL) ON COMMIT DROP"
+        )
         done = 0
         params = {
             "now": fields.Datetime.now(),
@@ -384,15 +378,28 @@ class LoyaltyLedger(models.Model):
             **keyset,
         }
         while True:
-            self.env.cr.execute(SQL(statement, **params))
-            count, *last, _cards = self.env.cr.fetchone()
+            cr.execute(SQL(statement, **params))
+            count, *last = cr.fetchone()
             if not count:
                 break
             done += count
             params.update(zip(keyset, last, strict=True))
             self.env["ir.cron"]._notify_progress(done=done, remaining=0)
         if finish:
-            self.env.cr.execute(SQL(finish, **params))
+            cr.execute(SQL(finish, **params))
+        cr.execute(
+            SQL(
+                """
+                UPDATE loyalty_card c
+                   SET points = round((c.points + m.points)::numeric, 2), write_date = %(now)s
+                  FROM (SELECT card_id, sum(points) AS points FROM loyalty_ledger_moved
+                      GROUP BY card_id) m
+                 WHERE c.id = m.card_id AND m.points <> 0;
+                DROP TABLE loyalty_ledger_moved
+                """,
+                **params,
+            )
+        )
         self.invalidate_model()
         self.env["loyalty.card"].invalidate_model(["points"])
         return done
