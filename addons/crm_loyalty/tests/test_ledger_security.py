@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 import psycopg2
 
 from odoo import SUPERUSER_ID, Command, api
@@ -102,14 +104,45 @@ class TestLoyaltyPortal(LoyaltyCase, HttpCase):
         self.assertEqual(own.partner_id, portal.partner_id)
 
 
+class RacingCase(TransactionCase):
+    """Two transactions at once, on data committed for them (these tests
+    see what other cursors see, so they can't run in the test's own)."""
+
+    @contextmanager
+    def committed_env(self):
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {})
+
+    @contextmanager
+    def two_envs(self):
+        cr1, cr2 = self.registry.cursor(), self.registry.cursor()
+        try:
+            yield api.Environment(cr1, SUPERUSER_ID, {}), api.Environment(cr2, SUPERUSER_ID, {})
+        finally:
+            cr1.close()
+            cr2.close()
+
+    def assertLoses(self, env, run, errors, msg):
+        """``run`` in ``env`` must fail with one of ``errors``; its
+        transaction is rolled back."""
+        refused = None
+        try:
+            with mute_logger("odoo.sql_db"):
+                run()
+                env.flush_all()
+        except errors as exc:
+            refused = exc
+        env.cr.rollback()
+        self.assertIsNotNone(refused, msg)
+
+
 @tagged("post_install", "-at_install")
-class TestRacingRedemptions(TransactionCase):
+class TestRacingRedemptions(RacingCase):
     """Two orders spending the same card's points at the same moment."""
 
     def setUp(self):
         super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             program = env["loyalty.program"].create(
                 {
                     "name": "Race Club",
@@ -153,36 +186,26 @@ class TestRacingRedemptions(TransactionCase):
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             env["sale.order"].browse(self.ids["orders"]).with_context(
                 disable_cancel_warning=True
             )._action_cancel()
             env["loyalty.program"].browse(self.ids["program"]).active = False
 
     def test_second_redemption_cannot_overdraw(self):
-        cr1, cr2 = self.registry.cursor(), self.registry.cursor()
-        try:
-            env1 = api.Environment(cr1, SUPERUSER_ID, {})
-            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+        with self.two_envs() as (env1, env2):
             second = env2["sale.order"].browse(self.ids["orders"][1])
             self.assertEqual(env2["loyalty.card"].browse(self.ids["card"]).points, 150)
             env1["sale.order"].browse(self.ids["orders"][0]).action_confirm()
             env1.flush_all()
-            cr1.commit()
-            refused = None
-            try:
-                second.action_confirm()
-                env2.flush_all()
-            except (ValidationError, psycopg2.errors.SerializationFailure) as exc:
-                refused = exc
-            self.assertIsNotNone(refused, "both orders spent 100 of the card's 150 points")
-            cr2.rollback()
-        finally:
-            cr1.close()
-            cr2.close()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env1.cr.commit()
+            self.assertLoses(
+                env2,
+                second.action_confirm,
+                (ValidationError, psycopg2.errors.SerializationFailure),
+                "both orders spent 100 of the card's 150 points",
+            )
+        with self.committed_env() as env:
             card = env["loyalty.card"].browse(self.ids["card"])
             self.assertEqual(card.points, 51)  # 150 + 1 earned - 100 redeemed, once
             ledger = env["loyalty.ledger"].search([("card_id", "=", card.id)])
@@ -192,13 +215,12 @@ class TestRacingRedemptions(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestExpiryRacingRedemption(TransactionCase):
+class TestExpiryRacingRedemption(RacingCase):
     """The expiry cron and a redemption taking from the same lot at once."""
 
     def setUp(self):
         super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             program = env["loyalty.program"].create(
                 {"name": "Expiry Race Club", "program_type": "loyalty", "crm_expiry_months": 1}
             )
@@ -215,20 +237,14 @@ class TestExpiryRacingRedemption(TransactionCase):
             )
             env["loyalty.ledger"]._sync_cards(card)
             self.ids = {"program": program.id, "card": card.id, "lot": lot.id}
+        self.addCleanup(self._cleanup)
 
-        def cleanup():
-            with self.registry.cursor() as cr:
-                api.Environment(cr, SUPERUSER_ID, {})["loyalty.program"].browse(
-                    self.ids["program"]
-                ).active = False
-
-        self.addCleanup(cleanup)
+    def _cleanup(self):
+        with self.committed_env() as env:
+            env["loyalty.program"].browse(self.ids["program"]).active = False
 
     def test_expiry_never_takes_what_a_redemption_took(self):
-        cr1, cr2 = self.registry.cursor(), self.registry.cursor()
-        try:
-            env1 = api.Environment(cr1, SUPERUSER_ID, {})
-            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+        with self.two_envs() as (env1, env2):
             # The cron's transaction has started (it read the card) when the
             # redemption takes 60 of the lot's 100 points and commits.
             self.assertEqual(env2["loyalty.card"].browse(self.ids["card"]).points, 100)
@@ -238,21 +254,15 @@ class TestExpiryRacingRedemption(TransactionCase):
             )
             env1["loyalty.ledger"]._sync_cards(card1)
             env1.flush_all()
-            cr1.commit()
-            refused = None
-            try:
-                with mute_logger("odoo.sql_db"):
-                    env2["loyalty.ledger"]._cron_expire()
-            except psycopg2.errors.SerializationFailure as exc:
-                refused = exc
-            self.assertIsNotNone(refused, "the cron expired the 100 points its snapshot saw")
-            cr2.rollback()
-        finally:
-            cr1.close()
-            cr2.close()
+            env1.cr.commit()
+            self.assertLoses(
+                env2,
+                env2["loyalty.ledger"]._cron_expire,
+                psycopg2.errors.SerializationFailure,
+                "the cron expired the 100 points its snapshot saw",
+            )
         # Odoo runs the cron again: it expires the 40 points that are left.
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             env["loyalty.ledger"]._cron_expire()
             card = env["loyalty.card"].browse(self.ids["card"])
             expired = env["loyalty.ledger"].search(
