@@ -27,4 +27,6 @@ class SaleFulfillmentEvent(models.Model):
     # they would cost one more UPDATE per batch of events).
     company_id = fields.Many2one("res.company", required=True, index=True)
     warehouse_id = fields.Many2one("stock.warehouse")
-    partner_id = fields.Many2one("res.partner", string="Customer")
+    # Indexed so that deleting or merging a contact does not scan the
+    # whole history to unlink it.
+    partner_id = fields.Many2one("res.partner", string="Customer", index="btree_not_null")

@@ -53,8 +53,14 @@ class LoyaltyLedger(models.Model):
     expiry_date = fields.Date()
     expiry_warned = fields.Boolean()
     order_id = fields.Many2one("sale.order", index="btree_not_null", ondelete="set null")
-    order_line_id = fields.Many2one("sale.order.line", ondelete="set null")
-    move_id = fields.Many2one("stock.move", string="Return Move", ondelete="set null")
+    # Indexed although rarely searched: sale_loyalty deletes and rewrites
+    # reward lines and stock merges moves, and without an index every such
+    # delete scans the whole ledger to set its links to null; returns look
+    # up the entries earned by the returned lines.
+    order_line_id = fields.Many2one("sale.order.line", index="btree_not_null", ondelete="set null")
+    move_id = fields.Many2one(
+        "stock.move", string="Return Move", index="btree_not_null", ondelete="set null"
+    )
     # Indexed by the unique (source_id, move_id) constraint, which it leads.
     source_id = fields.Many2one("loyalty.ledger", string="Reverses", ondelete="restrict")
     reason = fields.Char()

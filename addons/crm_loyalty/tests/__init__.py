@@ -1,4 +1,5 @@
 from . import (
+    test_indexes,
     test_ledger_flows,
     test_ledger_returns,
     test_ledger_security,
