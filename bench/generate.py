@@ -149,21 +149,21 @@ def generate(env, customers, lines, *, seed=42, categories=20, products=200):
     deliveries = _deliveries(env, warehouse, min(order_ids), max(order_ids), ours)
     returns = _returns(env, warehouse, min(order_ids), max(order_ids), ours)
 
-    # Loyalty: a card for every second customer, one earned entry per
-    # order line on average, a fifth of them pending, expiring over a year.
+    # Loyalty: a card for every customer (an automatic program gives one to
+    # every buyer), an earned entry per order line, linked to it as the
+    # ORM links them, a fifth of them pending, expiring after a year.
     cr.execute(
         """
         INSERT INTO loyalty_card (program_id, partner_id, company_id, code, points,
                                   create_date, write_date, create_uid, write_uid)
         SELECT %s, p, %s, 'BENCH-' || p, 0, now(), now(), 1, 1
-          FROM generate_series(%s, %s, 2) p
+          FROM generate_series(%s, %s) p
      RETURNING id
         """,
         (program.id, company.id, first, last),
     )
     card_ids = [row[0] for row in cr.fetchall()]
-    if ours:
-        _ledger(cr, program, card_ids, lines)
+    entries = _ledger(cr, program, min(order_ids), max(order_ids)) if ours else 0
     cr.execute(
         """
         INSERT INTO crm_lead (name, type, email_from, phone, expected_revenue, probability, active,
@@ -190,33 +190,39 @@ def generate(env, customers, lines, *, seed=42, categories=20, products=200):
         "returns": returns,
         "products": len(product_ids),
         "loyalty_cards": len(card_ids),
-        "ledger_entries": lines if ours else 0,
+        "ledger_entries": entries,
         "leads": max(customers // 10, 1),
         "seconds": round(time.time() - started, 1),
     }
 
 
-def _ledger(cr, program, card_ids, lines):
-    """One earned entry per order line on average on random cards, a fifth
-    of them pending, expiring over a year; card balances to match."""
+def _ledger(cr, program, first_order, last_order):
+    """One earned entry per order line, on the customer's card, a tenth of
+    the line's amount, dated at the order; a fifth of them pending (30 days
+    before release), expiring a year after the order; card balances to
+    match."""
     cr.execute(
         """
         INSERT INTO loyalty_ledger (card_id, program_id, partner_id, company_id, kind, points, state,
                                     remaining, date, release_date, expiry_date, user_id,
+                                    order_id, order_line_id,
                                     create_date, write_date, create_uid, write_uid)
-        SELECT c.id, c.program_id, c.partner_id, c.company_id, 'earn', pts,
-               CASE WHEN pending THEN 'pending' ELSE 'available' END,
-               pts, d, CASE WHEN pending THEN d + interval '30 days' END,
-               (d + interval '365 days')::date, 1, now(), now(), 1, 1
-          FROM (SELECT (%(cards)s)[1 + floor(random() * %(ncards)s)::int] AS card_id,
-                       round((1 + random() * 99)::numeric, 2) AS pts,
-                       random() < 0.2 AS pending,
-                       now() - (random() * 730) * interval '1 day' AS d
-                  FROM generate_series(1, %(entries)s)) e
-          JOIN loyalty_card c ON c.id = e.card_id
+        SELECT c.id, c.program_id, c.partner_id, c.company_id, 'earn', e.pts,
+               CASE WHEN e.pending THEN 'pending' ELSE 'available' END,
+               e.pts, e.d, CASE WHEN e.pending THEN e.d + interval '30 days' END,
+               (e.d + interval '365 days')::date, 1, e.order_id, e.line_id, now(), now(), 1, 1
+          FROM (SELECT sol.id AS line_id, so.id AS order_id, so.partner_id,
+                       round(greatest(sol.price_subtotal / 10, 0.01)::numeric, 2) AS pts,
+                       random() < 0.2 AS pending, so.date_order AS d
+                  FROM sale_order_line sol
+                  JOIN sale_order so ON so.id = sol.order_id
+                 WHERE so.id BETWEEN %(first)s AND %(last)s) e
+          JOIN loyalty_card c ON c.partner_id = e.partner_id AND c.program_id = %(program)s
+         ORDER BY e.line_id
         """,
-        {"cards": card_ids, "ncards": len(card_ids), "entries": lines},
+        {"first": first_order, "last": last_order, "program": program.id},
     )
+    entries = cr.rowcount
     cr.execute(
         """
         UPDATE loyalty_card c SET points = s.total
@@ -226,6 +232,7 @@ def _ledger(cr, program, card_ids, lines):
         """,
         (program.id,),
     )
+    return entries
 
 
 def _deliveries(env, warehouse, first_order, last_order, ours=True):
