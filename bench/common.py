@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUR_ADDONS = "crm_ecommerce,crm_fulfillment,crm_loyalty"
 ODOO_DEPENDENCIES = "sale_management,sale_crm,sale_stock,sale_loyalty,portal"
+SERVER_SETTINGS = ("server_version", "shared_buffers", "max_wal_size", "work_mem")
 
 
 def addons_path():
@@ -109,6 +110,26 @@ def maintenance(db, *statements):
                     cr.execute(statement)
                 except psycopg2.errors.InsufficientPrivilege:
                     continue
+    finally:
+        cnx.close()
+
+
+def server_settings(db):
+    """The PostgreSQL version and the settings that bound a large run's
+    caches and checkpoints, as ``name = value`` text for the report."""
+    import psycopg2
+
+    from odoo.sql_db import connection_info_for
+
+    _name, params = connection_info_for(db)
+    cnx = psycopg2.connect(**params)
+    try:
+        with cnx.cursor() as cr:
+            cr.execute(
+                "SELECT name, current_setting(name) FROM unnest(%s::text[]) AS name",
+                (list(SERVER_SETTINGS),),
+            )
+            return ", ".join(f"{name} = {value}" for name, value in cr.fetchall())
     finally:
         cnx.close()
 

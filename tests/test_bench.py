@@ -63,3 +63,12 @@ def test_bench_runs_at_smoke_size(tmp_path):
         assert deliveries == orders
         assert 0 < int(returns) <= int(orders) // 50
     assert text.count("| pass |") + text.count("| **fail** |") == 11
+    # The server the figures depend on, and the loyalty crons' WAL at both
+    # sizes (positive: both sides write what they update).
+    assert re.search(r"PostgreSQL: server_version = \d+.*shared_buffers = \S+", text)
+    wal = re.search(
+        r"ours ([\d.]+) MiB at 1x and ([\d.]+) MiB at 2x\s+\(\S+\), the reference ([\d.]+) MiB",
+        text,
+    )
+    assert wal, text
+    assert all(float(mib) > 0 for mib in wal.groups())
