@@ -92,46 +92,47 @@ def drop_db(db):
     )
 
 
+@contextmanager
+def raw_cursor(db, autocommit=False):
+    """A cursor on its own psycopg2 connection to ``db`` (outside Odoo's
+    registry), closed on exit."""
+    import psycopg2
+
+    from odoo.sql_db import connection_info_for
+
+    _name, params = connection_info_for(db)
+    cnx = psycopg2.connect(**params)
+    try:
+        cnx.autocommit = autocommit
+        with cnx.cursor() as cr:
+            yield cr
+    finally:
+        cnx.close()
+
+
 def maintenance(db, *statements):
     """Run VACUUM, CHECKPOINT and the like, which need their own autocommit
     connection; a statement the user may not run (CHECKPOINT without
     superuser rights) is skipped."""
     import psycopg2
 
-    from odoo.sql_db import connection_info_for
-
-    _name, params = connection_info_for(db)
-    cnx = psycopg2.connect(**params)
-    try:
-        cnx.autocommit = True
-        with cnx.cursor() as cr:
-            for statement in statements:
-                try:
-                    cr.execute(statement)
-                except psycopg2.errors.InsufficientPrivilege:
-                    continue
-    finally:
-        cnx.close()
+    with raw_cursor(db, autocommit=True) as cr:
+        for statement in statements:
+            try:
+                cr.execute(statement)
+            except psycopg2.errors.InsufficientPrivilege:
+                continue
 
 
 def server_settings(db):
     """The PostgreSQL version and the settings that bound a large run's
     caches and checkpoints, as ``name = value`` text for the report."""
-    import psycopg2
-
-    from odoo.sql_db import connection_info_for
-
-    _name, params = connection_info_for(db)
-    cnx = psycopg2.connect(**params)
-    try:
-        with cnx.cursor() as cr:
-            cr.execute(
-                "SELECT name, current_setting(name) FROM unnest(%s::text[]) AS name",
-                (list(SERVER_SETTINGS),),
-            )
-            return ", ".join(f"{name} = {value}" for name, value in cr.fetchall())
-    finally:
-        cnx.close()
+    with raw_cursor(db) as cr:
+        cr.execute(
+            "SELECT name, current_setting(name) FROM unnest(%s::text[]) AS name",
+            (list(SERVER_SETTINGS),),
+        )
+        return ", ".join(f"{name} = {value}" for name, value in cr.fetchall())
 
 
 def side_by_side(ours, reference, repeat=5, between=None):

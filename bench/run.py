@@ -363,8 +363,8 @@ def report(opts, sizes, results, flow, server):
     first = results[1]["rfm"]["first_run_s"]
     wal = {
         factor: (
-            results[factor]["loyalty"]["ours_wal_mib"] or 1,
-            results[factor]["loyalty"]["reference_wal_mib"] or 1,
+            results[factor]["loyalty"]["ours_wal_mib"],
+            results[factor]["loyalty"]["reference_wal_mib"],
         )
         for factor in (1, 2)
     }
