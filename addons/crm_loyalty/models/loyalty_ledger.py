@@ -258,7 +258,12 @@ class LoyaltyLedger(models.Model):
         """Release pending points whose release date has come: one statement
         per batch selects and releases, and notes what each card gains;
         the cards' balances move once at the end (see _run_batches), so the
-        invariant holds without re-summing the ledger."""
+        invariant holds without re-summing the ledger.
+
+        A lot whose expiry date (counted from its release date) has already
+        passed, as after a long pause of the cron, is released empty and
+        its points expire in the same run, on the card's ``expire`` entry:
+        the expiry cron would only rewrite the row again to take them."""
         return self._run_batches(
             """
             WITH batch AS (
@@ -270,16 +275,22 @@ class LoyaltyLedger(models.Model):
                 SELECT source_id, sum(points) AS points FROM batch
                  WHERE source_id IS NOT NULL GROUP BY source_id
             ),
-            changes AS (
+            lots AS (
                 SELECT b.id,
                        CASE WHEN b.points > 0
-                           THEN GREATEST(b.points + COALESCE(rv.points, 0), 0) ELSE 0 END AS remaining,
+                           THEN GREATEST(b.points + COALESCE(rv.points, 0), 0) ELSE 0 END AS released,
                        CASE WHEN p.crm_expiry_months > 0
                            THEN (b.release_date + make_interval(months => p.crm_expiry_months))::date
                        END AS expiry_date
                   FROM batch b
                   JOIN loyalty_program p ON p.id = b.program_id
              LEFT JOIN reversed rv ON rv.source_id = b.id
+            ),
+            changes AS (
+                SELECT id, expiry_date,
+                       CASE WHEN expiry_date < %(today)s THEN released ELSE 0 END AS expired,
+                       CASE WHEN expiry_date < %(today)s THEN 0 ELSE released END AS remaining
+                  FROM lots
             ),
             released AS (
                 -- id = ANY(ARRAY(...)) reaches the rows through the primary
@@ -288,11 +299,12 @@ class LoyaltyLedger(models.Model):
                    SET state = 'available', remaining = c.remaining, expiry_date = c.expiry_date
                   FROM changes c
                  WHERE l.id = ANY(ARRAY(SELECT id FROM batch)) AND l.id = c.id
-             RETURNING l.card_id, l.points
+             RETURNING l.card_id, l.points, c.expired
             ),
             moved AS (
-                INSERT INTO loyalty_ledger_moved (card_id, points)
-                SELECT card_id, sum(points) FROM released GROUP BY card_id
+                INSERT INTO loyalty_ledger_moved (card_id, points, expired)
+                SELECT card_id, sum(points) - sum(expired), sum(expired) FROM released
+              GROUP BY card_id
             )
             SELECT (SELECT count(*) FROM released), (SELECT max(id) FROM batch)
             """,
@@ -307,7 +319,7 @@ class LoyaltyLedger(models.Model):
         (the customer's statement says what the card lost that day, and a
         large run writes a row per card, not per lot). Batches empty the
         lots and note what each card loses; at the end one statement writes
-        the entries, and the cards' balances move once."""
+        the entries, and the cards' balances move once (see _run_batches)."""
         return self._run_batches(
             """
             WITH batch AS (
@@ -323,33 +335,21 @@ class LoyaltyLedger(models.Model):
              RETURNING id
             ),
             moved AS (
-                INSERT INTO loyalty_ledger_moved (card_id, points)
-                SELECT b.card_id, -sum(b.remaining) FROM batch b JOIN emptied e ON e.id = b.id
+                INSERT INTO loyalty_ledger_moved (card_id, points, expired)
+                SELECT b.card_id, -sum(b.remaining), sum(b.remaining)
+                  FROM batch b JOIN emptied e ON e.id = b.id
               GROUP BY b.card_id
             )
             SELECT (SELECT count(*) FROM emptied), (SELECT max(id) FROM batch)
             """,
             batch_size,
-            finish="""
-            INSERT INTO loyalty_ledger
-                (card_id, program_id, partner_id, company_id, kind, points, state,
-                 remaining, date, user_id, create_uid, create_date, write_uid, write_date)
-            SELECT c.id, c.program_id, c.partner_id, COALESCE(c.company_id, p.company_id),
-                   'expire', m.points, 'available', 0, %(now)s,
-                   %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-              FROM (SELECT card_id, sum(points) AS points FROM loyalty_ledger_moved
-                  GROUP BY card_id) m
-              JOIN loyalty_card c ON c.id = m.card_id
-              JOIN loyalty_program p ON p.id = c.program_id
-             WHERE m.points <> 0
-            """,
             after=0,
         )
 
     @api.model
-    def _run_batches(self, statement, batch_size, finish=None, **keyset):
+    def _run_batches(self, statement, batch_size, **keyset):
         """Run ``statement`` batch after batch in the order of its index,
-        then ``finish`` (if given) once, then move the cards' balances.
+        then write the run's ``expire`` entries and move the cards' balances.
 
         Each batch starts after the last key of the previous one (``keyset``:
         the key's parameters with their first values; the statement returns
@@ -357,10 +357,12 @@ class LoyaltyLedger(models.Model):
         indexes until vacuum, and scanning past them again in every batch
         would make a large run quadratic.
 
-        Batches note what each card gains or loses in a temporary table,
-        ``loyalty_ledger_moved``, and each card's balance moves once, at the
-        end: updated batch after batch, a card would be rewritten (with its
-        foreign keys checked again) by every batch that touches it.
+        Batches note what each card gains or loses, and what of it expired,
+        in a temporary table, ``loyalty_ledger_moved``. At the end one
+        statement writes one ``expire`` entry per card that lost points and
+        moves each card's balance once: updated batch after batch, a card
+        would be rewritten (with its foreign keys checked again) by every
+        batch that touches it.
 
         No FOR UPDATE: a batch reads its rows and updates them in the same
         statement, and Odoo's cursors are REPEATABLE READ, so a row another
@@ -372,8 +374,8 @@ class LoyaltyLedger(models.Model):
         cr = self.env.cr
         cr.execute(
             "DROP TABLE IF EXISTS loyalty_ledger_moved;"
-            " CREATE TEMPORARY TABLE loyalty_ledger_moved"
-            " (card_id integer NOT NULL, points numeric NOT NULL) ON COMMIT DROP"
+            " CREATE TEMPORARY TABLE loyalty_ledger_moved (card_id integer NOT NULL,"
+            " points numeric NOT NULL, expired numeric NOT NULL) ON COMMIT DROP"
         )
         done = 0
         params = {
@@ -391,15 +393,28 @@ class LoyaltyLedger(models.Model):
             done += count
             params.update(zip(keyset, last, strict=True))
             self.env["ir.cron"]._notify_progress(done=done, remaining=0)
-        if finish:
-            cr.execute(SQL(finish, **params))
         cr.execute(
             SQL(
                 """
+                WITH m AS (
+                    SELECT card_id, sum(points) AS points, sum(expired) AS expired
+                      FROM loyalty_ledger_moved GROUP BY card_id
+                ),
+                expired AS (
+                    INSERT INTO loyalty_ledger
+                        (card_id, program_id, partner_id, company_id, kind, points, state,
+                         remaining, date, user_id, create_uid, create_date, write_uid, write_date)
+                    SELECT c.id, c.program_id, c.partner_id, COALESCE(c.company_id, p.company_id),
+                           'expire', -m.expired, 'available', 0, %(now)s,
+                           %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM m
+                      JOIN loyalty_card c ON c.id = m.card_id
+                      JOIN loyalty_program p ON p.id = c.program_id
+                     WHERE m.expired <> 0
+                )
                 UPDATE loyalty_card c
                    SET points = round((c.points + m.points)::numeric, 2), write_date = %(now)s
-                  FROM (SELECT card_id, sum(points) AS points FROM loyalty_ledger_moved
-                      GROUP BY card_id) m
+                  FROM m
                  WHERE c.id = m.card_id AND m.points <> 0;
                 DROP TABLE loyalty_ledger_moved
                 """,

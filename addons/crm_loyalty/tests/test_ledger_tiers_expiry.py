@@ -72,6 +72,38 @@ class TestTiersAndExpiry(LoyaltyCase):
         self.assertEqual(str(entry.expiry_date), "2026-09-11")
         self.assertInvariant(card)
 
+    def test_release_after_a_pause_expires_what_is_already_past_its_date(self):
+        """The release cron stopped for weeks: a lot whose expiry date has
+        passed by the time it is released is written once, empty, and its
+        points go on the card's expire entry of the same run."""
+        self.program.write(
+            {"crm_points_release": "return_window", "crm_release_days": 10, "crm_expiry_months": 1}
+        )
+        with freeze_time("2026-01-05 10:00:00"):  # released 01-15, expires 02-15
+            old = self._loyal_order()
+            self._validate(old.picking_ids)
+        with freeze_time("2026-02-10 10:00:00"):  # released 02-20, expires 03-20
+            recent = self._loyal_order()
+            self._validate(recent.picking_ids)
+        card = self._card()
+        old_lot = self._ledger(kind="earn", order_id=old.id)
+        recent_lot = self._ledger(kind="earn", order_id=recent.id)
+        Ledger = self.env["loyalty.ledger"]
+        with freeze_time("2026-03-01 03:00:00"):
+            self.assertEqual(Ledger._cron_release(), 2)
+            self.assertEqual(Ledger._cron_expire(), 0)
+        self.assertEqual(
+            [(lot.state, lot.remaining, str(lot.expiry_date)) for lot in old_lot | recent_lot],
+            [("available", 0.0, "2026-02-15"), ("available", 100.0, "2026-03-20")],
+        )
+        expired = self._ledger(kind="expire")
+        self.assertEqual(
+            [(e.points, str(e.date), e.partner_id) for e in expired],
+            [(-100.0, "2026-03-01 03:00:00", self.customer)],
+        )
+        self.assertEqual(card.points, 100)
+        self.assertInvariant(card)
+
     def test_expiry_takes_what_is_left_and_warns_once(self):
         self.program.write({"crm_expiry_months": 1, "crm_expiry_warning_days": 7})
         with freeze_time("2026-01-05 10:00:00"):
