@@ -3,7 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import create_index
+from odoo.tools.sql import create_index, index_exists
 
 from ..tools import points as rules
 
@@ -61,18 +61,11 @@ class LoyaltyLedger(models.Model):
     move_id = fields.Many2one(
         "stock.move", string="Return Move", index="btree_not_null", ondelete="set null"
     )
-    # Indexed by the unique (source_id, move_id) constraint, which it leads.
+    # Indexed by the unique (source_id, move_id) index made in init(),
+    # which it leads.
     source_id = fields.Many2one("loyalty.ledger", string="Reverses", ondelete="restrict")
     reason = fields.Char()
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
-
-    _sql_constraints = [
-        (
-            "reverse_once_per_move",
-            "unique(source_id, move_id)",
-            "A return is reversed once per earned entry.",
-        ),
-    ]
 
     def init(self):
         # What the crons look for, in id order: the pending entries, and the
@@ -93,6 +86,19 @@ class LoyaltyLedger(models.Model):
             self._table,
             ["id", "expiry_date"],
             where="state = 'available' AND remaining > 0",
+        )
+        # A return reverses an earned entry once per return move. Only
+        # reversals have a source: a partial index, where 18.0.1.0.1 had a
+        # unique constraint, which kept an entry of two NULLs for every other
+        # row and wrote one more for each of the crons' updates.
+        if not index_exists(self.env.cr, "loyalty_ledger_reverse_once_index"):
+            self.env.cr.execute(
+                "CREATE UNIQUE INDEX loyalty_ledger_reverse_once_index"
+                " ON loyalty_ledger (source_id, move_id) WHERE source_id IS NOT NULL"
+            )
+        self.env.cr.execute(
+            "ALTER TABLE loyalty_ledger DROP CONSTRAINT IF EXISTS"
+            " loyalty_ledger_reverse_once_per_move"
         )
         # 18.0.1.0.0 walked the lots by expiry date.
         self.env.cr.execute("DROP INDEX IF EXISTS loyalty_ledger_lot_expiry_index")

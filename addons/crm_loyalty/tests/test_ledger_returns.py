@@ -1,4 +1,7 @@
+import psycopg2
+
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import LoyaltyCase
 
@@ -29,6 +32,15 @@ class TestLedgerReturns(LoyaltyCase):
         return_picking._action_done()  # validating again changes nothing
         self.assertEqual(len(self._ledger(kind="reverse")), 1)
         self.assertInvariant(card)
+        # and the database refuses a second reversal for the same move
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(psycopg2.errors.UniqueViolation),
+            self.env.cr.savepoint(),
+        ):
+            reverse.copy()
+            self.env.flush_all()
+        self.assertEqual(len(self._ledger(kind="reverse")), 1)
 
     def test_spent_points_capped_at_zero_unless_negative_allowed(self):
         order = self._loyal_order()  # 100
