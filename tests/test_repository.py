@@ -111,12 +111,9 @@ def test_docker_compose_mounts_addons():
     assert "tests" in services
 
 
-def test_run_tests_exits_2_without_odoo(tmp_path):
-    fake = tmp_path / "odoo"
-    fake.mkdir()
-    (fake / "__init__.py").write_text("raise ImportError('simulated: no Odoo here')\n")
-    env = dict(os.environ, PYTHONPATH=str(tmp_path))
-    proc = subprocess.run(
+def _run_tests(env):
+    """Run ./run-tests with ``env``; the checks below stop it before pytest."""
+    return subprocess.run(
         [sys.executable, str(ROOT / "run-tests")],
         env=env,
         capture_output=True,
@@ -124,6 +121,14 @@ def test_run_tests_exits_2_without_odoo(tmp_path):
         check=False,
         timeout=60,
     )
+
+
+def test_run_tests_exits_2_without_odoo(tmp_path):
+    fake = tmp_path / "odoo"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('simulated: no Odoo here')\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    proc = _run_tests(env)
     assert proc.returncode == 2
     assert "Odoo 18 is not importable" in proc.stderr
     assert "docker compose run --rm tests" in proc.stderr
@@ -131,13 +136,6 @@ def test_run_tests_exits_2_without_odoo(tmp_path):
 
 def test_run_tests_exits_2_without_postgres():
     env = dict(os.environ, PGHOST="127.0.0.1", PGPORT="1")
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "run-tests")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    proc = _run_tests(env)
     assert proc.returncode == 2
     assert "PostgreSQL is not reachable" in proc.stderr
