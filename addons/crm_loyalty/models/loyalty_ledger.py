@@ -3,7 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import create_index, index_exists
+from odoo.tools.sql import constraint_definition, create_index, drop_constraint, index_exists
 
 from ..tools import points as rules
 
@@ -96,10 +96,11 @@ class LoyaltyLedger(models.Model):
                 "CREATE UNIQUE INDEX loyalty_ledger_reverse_once_index"
                 " ON loyalty_ledger (source_id, move_id) WHERE source_id IS NOT NULL"
             )
-        self.env.cr.execute(
-            "ALTER TABLE loyalty_ledger DROP CONSTRAINT IF EXISTS"
-            " loyalty_ledger_reverse_once_per_move"
-        )
+        # Looked up first: ALTER TABLE locks the whole ledger even when
+        # there is nothing to drop, at every update of the module.
+        old = "loyalty_ledger_reverse_once_per_move"
+        if constraint_definition(self.env.cr, self._table, old):
+            drop_constraint(self.env.cr, self._table, old)
         # 18.0.1.0.0 walked the lots by expiry date.
         self.env.cr.execute("DROP INDEX IF EXISTS loyalty_ledger_lot_expiry_index")
 
