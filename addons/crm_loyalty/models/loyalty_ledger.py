@@ -279,8 +279,13 @@ class LoyaltyLedger(models.Model):
               ORDER BY id LIMIT %(limit)s
             ),
             reversed AS (
-                SELECT source_id, sum(points) AS points FROM batch
-                 WHERE source_id IS NOT NULL GROUP BY source_id
+                -- Pending reversals of the batch's entries, wherever they
+                -- are: a reversal comes after its entry, often in a later
+                -- batch. One range of the small reverse-once index.
+                SELECT source_id, sum(points) AS points FROM loyalty_ledger
+                 WHERE source_id IS NOT NULL AND state = 'pending'
+                   AND source_id BETWEEN (SELECT min(id) FROM batch) AND (SELECT max(id) FROM batch)
+              GROUP BY source_id
             ),
             lots AS (
                 SELECT b.id,

@@ -1,4 +1,5 @@
 import psycopg2
+from freezegun import freeze_time
 
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -74,6 +75,35 @@ class TestLedgerReturns(LoyaltyCase):
         self.env["loyalty.ledger"]._release(self._ledger(state="pending"))
         self.assertEqual(card.points, 100)
         self.assertEqual(self._ledger(kind="earn").remaining, 100)
+        self.assertInvariant(card)
+
+    def test_release_in_batches_takes_a_later_batch_reversal_off_its_lot(self):
+        """Half the goods came back before the points were released: the
+        pending reversal comes after its earned entry, in a later batch of
+        the release cron. The lot is released with what is left of it, not
+        with the whole of its points, so that expiry later takes only that."""
+        self.program.write(
+            {"crm_points_release": "return_window", "crm_release_days": 10, "crm_expiry_months": 1}
+        )
+        with freeze_time("2026-03-01 10:00:00"):
+            order = self._loyal_order(lines=((self.product, 2),))  # 200 points
+            self._validate(order.picking_ids)
+            self._odoo_return(order, {self.product: 1})
+        card = self._card()
+        earned = self._ledger(kind="earn")
+        reversal = self._ledger(kind="reverse")
+        self.assertEqual((earned.points, reversal.points, reversal.state), (200, -100, "pending"))
+        self.assertGreater(reversal.id, earned.id)
+        Ledger = self.env["loyalty.ledger"]
+        with freeze_time("2026-03-12 10:00:00"):
+            self.assertEqual(Ledger._cron_release(batch_size=1), 2)
+        self.assertEqual((earned.state, earned.remaining), ("available", 100))
+        self.assertEqual((reversal.state, reversal.remaining), ("available", 0))
+        self.assertEqual(card.points, 100)
+        with freeze_time("2026-04-20 03:00:00"):
+            self.assertEqual(Ledger._cron_expire(), 1)
+        self.assertEqual(self._ledger(kind="expire").points, -100)
+        self.assertEqual(card.points, 0)
         self.assertInvariant(card)
 
     def test_full_return_gives_redeemed_points_back(self):
