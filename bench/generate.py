@@ -199,8 +199,8 @@ def generate(env, customers, lines, *, seed=42, categories=20, products=200):
 def _ledger(cr, program, first_order, last_order):
     """One earned entry per order line, on the customer's card, a tenth of
     the line's amount, dated at the order; a fifth of them pending (30 days
-    before release), expiring a year after the order; card balances to
-    match."""
+    before release), expiring a year after the order; a reversal for each
+    returned item; card balances to match."""
     cr.execute(
         """
         INSERT INTO loyalty_ledger (card_id, program_id, partner_id, company_id, kind, points, state,
@@ -223,6 +223,39 @@ def _ledger(cr, program, first_order, last_order):
         {"first": first_order, "last": last_order, "program": program.id},
     )
     entries = cr.rowcount
+    # Each returned item reverses its share of the line's points, as the
+    # addon does on the return receipt: a pending entry stays pending with
+    # its reversal, an available lot gives up the points it loses.
+    cr.execute(
+        """
+        WITH ret AS (
+            SELECT l.id AS source_id, l.card_id, l.program_id, l.partner_id, l.company_id,
+                   l.state, l.release_date, l.order_id, l.order_line_id, sm.id AS move_id,
+                   sm.date, sm.reference,
+                   round((l.points * least(sm.quantity / sol.product_uom_qty, 1))::numeric, 2)
+                       AS pts
+              FROM stock_move sm
+              JOIN sale_order_line sol ON sol.id = sm.sale_line_id
+              JOIN loyalty_ledger l ON l.order_line_id = sol.id AND l.kind = 'earn'
+             WHERE sm.origin_returned_move_id IS NOT NULL AND sm.state = 'done'
+               AND sol.order_id BETWEEN %(first)s AND %(last)s
+        ),
+        lots AS (
+            UPDATE loyalty_ledger l SET remaining = l.remaining - ret.pts
+              FROM ret WHERE l.id = ret.source_id AND ret.state = 'available'
+        )
+        INSERT INTO loyalty_ledger (card_id, program_id, partner_id, company_id, kind, points, state,
+                                    remaining, date, release_date, user_id, order_id,
+                                    order_line_id, move_id, source_id, reason,
+                                    create_date, write_date, create_uid, write_uid)
+        SELECT card_id, program_id, partner_id, company_id, 'reverse', -pts, state, 0, date,
+               release_date, 1, order_id, order_line_id, move_id, source_id,
+               'Returned: ' || reference, now(), now(), 1, 1
+          FROM ret ORDER BY source_id
+        """,
+        {"first": first_order, "last": last_order},
+    )
+    entries += cr.rowcount
     cr.execute(
         """
         UPDATE loyalty_card c SET points = s.total
@@ -490,6 +523,23 @@ def check(env):
                                    WHERE card_id = c.id AND state = 'available'), 0)::numeric, 2)"""
         )
         wrong_cards = cr.fetchone()[0]
+        # The lots hold the balance, and every returned item was reversed.
+        cr.execute(
+            """SELECT count(*) FROM loyalty_card c
+                WHERE c.code LIKE 'BENCH-%%' AND round(c.points::numeric, 2) IS DISTINCT FROM
+                      round(COALESCE((SELECT sum(remaining) FROM loyalty_ledger
+                                       WHERE card_id = c.id AND state = 'available'
+                                         AND points > 0), 0)::numeric, 2)"""
+        )
+        wrong_cards += cr.fetchone()[0]
+        cr.execute(
+            """SELECT count(*) FROM stock_move sm
+                 JOIN loyalty_ledger l ON l.order_line_id = sm.sale_line_id AND l.kind = 'earn'
+                WHERE sm.reference LIKE 'WH/IN/B%%' AND sm.origin_returned_move_id IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM loyalty_ledger r
+                                   WHERE r.source_id = l.id AND r.move_id = sm.id)"""
+        )
+        wrong_cards += cr.fetchone()[0]
     # Delivered quantities as Odoo computes them from done moves: out minus
     # returns to refund; and move lines that add up to their moves.
     cr.execute(
@@ -512,7 +562,7 @@ def check(env):
     wrong_moves = cr.fetchone()[0]
     if wrong_orders or wrong_cards or wrong_deliveries or wrong_moves:
         raise AssertionError(
-            f"{wrong_orders} order totals, {wrong_cards} card balances, "
+            f"{wrong_orders} order totals, {wrong_cards} card balances, lots or reversals, "
             f"{wrong_deliveries} delivered quantities and {wrong_moves} moves are wrong"
         )
 
