@@ -108,18 +108,35 @@ class SaleOrder(models.Model):
 
     def _crm_reverse_all(self, reason):
         """Undo what the orders did to the ledger: pending points cancelled,
-        available ones debited, redeemed ones given back."""
+        available ones debited, redeemed ones given back.
+
+        A return reverses an entry in part, once per return move; what
+        returns already took is not taken again. An entry with a reversal of its
+        own (no return move: an earlier cancellation, or redeemed points
+        given back after a full return) is done."""
         Ledger = self.env["loyalty.ledger"].sudo()
         entries = Ledger.search([("order_id", "in", self.ids), ("kind", "in", ("earn", "redeem"))])
-        reversed_ids = set(
-            Ledger.search(
-                [("source_id", "in", entries.ids), ("kind", "=", "reverse")]
-            ).source_id.ids
+        reversals = Ledger.search(
+            [
+                ("source_id", "in", entries.ids),
+                ("kind", "=", "reverse"),
+                ("state", "!=", "cancelled"),
+            ]
         )
+        done_ids = set(reversals.filtered(lambda r: not r.move_id).source_id.ids)
+        returned = defaultdict(float)
+        for reversal in reversals.filtered("move_id"):
+            returned[reversal.source_id.id] += reversal.points
         now = fields.Datetime.now()
-        for entry in entries.filtered(
-            lambda e: e.id not in reversed_ids and e.state != "cancelled"
-        ):
+        for entry in entries.filtered(lambda e: e.id not in done_ids and e.state != "cancelled"):
+            if entry.state == "pending":
+                pending = reversals.filtered(lambda r, e=entry: r.source_id == e)
+                (entry | pending).with_context(loyalty_ledger_system=True).state = "cancelled"
+                continue
+            # What is left to undo: the entry less what returns undid.
+            left = round(entry.points + returned[entry.id], 2)
+            if not left:
+                continue
             vals = {
                 "card_id": entry.card_id.id,
                 "kind": "reverse",
@@ -129,17 +146,11 @@ class SaleOrder(models.Model):
                 "reason": reason,
                 "date": now,
             }
-            if entry.state == "pending":
-                entry.with_context(loyalty_ledger_system=True).state = "cancelled"
-            elif entry.points > 0:
-                Ledger._debit(entry.card_id, {**vals, "points": -entry.points})
+            if left > 0:
+                Ledger._debit(entry.card_id, {**vals, "points": -left})
             else:
                 Ledger.create(
-                    {
-                        **vals,
-                        "points": -entry.points,
-                        "expiry_date": entry.card_id._crm_expiry_from(now),
-                    }
+                    {**vals, "points": -left, "expiry_date": entry.card_id._crm_expiry_from(now)}
                 )
         Ledger._sync_cards(entries.card_id)
 

@@ -106,6 +106,46 @@ class TestLedgerReturns(LoyaltyCase):
         self.assertEqual(card.points, 0)
         self.assertInvariant(card)
 
+    def test_cancelling_after_a_partial_return_takes_back_the_rest(self):
+        """Half the goods came back, then the order was cancelled: the
+        customer keeps none of its points, and the part the return already
+        took is not taken twice."""
+        order = self._loyal_order(lines=((self.product, 2),))  # 200
+        self._validate(order.picking_ids)
+        self._odoo_return(order, {self.product: 1})
+        card = self._card()
+        self.assertEqual(card.points, 100)
+        order._action_cancel()
+        self.assertEqual(card.points, 0)
+        reversals = self._ledger(kind="reverse").sorted("id")
+        self.assertEqual(
+            [(r.points, bool(r.move_id), r.reason) for r in reversals],
+            [(-100.0, True, reversals[0].reason), (-100.0, False, "Order cancelled")],
+        )
+        self.assertInvariant(card)
+
+    def test_cancelling_after_a_partial_return_while_pending_cancels_both(self):
+        """The points were still pending when half the goods came back and
+        the order was cancelled: the earned entry and its pending reversal
+        are both cancelled, and the release cron later releases nothing."""
+        self.program.write({"crm_points_release": "return_window", "crm_release_days": 10})
+        with freeze_time("2026-03-01 10:00:00"):
+            order = self._loyal_order(lines=((self.product, 2),))
+            self._validate(order.picking_ids)
+            self._odoo_return(order, {self.product: 1})
+            order._action_cancel()
+        card = self._card()
+        self.assertEqual(
+            sorted((e.kind, e.points, e.state) for e in self._ledger(order_id=order.id)),
+            [("earn", 200.0, "cancelled"), ("reverse", -100.0, "cancelled")],
+        )
+        card.invalidate_recordset()
+        self.assertEqual(card.crm_points_pending, 0)
+        with freeze_time("2026-03-20 10:00:00"):
+            self.assertEqual(self.env["loyalty.ledger"]._cron_release(), 0)
+        self.assertEqual(card.points, 0)
+        self.assertInvariant(card)
+
     def test_full_return_gives_redeemed_points_back(self):
         self._loyal_order(lines=((self.product, 2),))  # 200
         order = self._loyal_order(lines=((self.product_small, 4),), reward=True)  # +100 -100
