@@ -17,14 +17,16 @@ class SaleOrder(models.Model):
                 ("state", "!=", "cancelled"),
             ]
         )
-        done = {
-            (e.source_id.id, e.move_id.id) for e in Ledger.search([("source_id", "in", earned.ids)])
-        }
+        reversals = Ledger.search([("source_id", "in", earned.ids), ("state", "!=", "cancelled")])
+        done = {(e.source_id.id, e.move_id.id) for e in reversals}
+        # Undone in full by a reversal of its own (the order was cancelled):
+        # goods coming back later take nothing more.
+        undone = reversals.filtered(lambda e: not e.move_id).source_id
         now = fields.Datetime.now()
         for move in moves:
             line = move.sale_line_id
             qty = move.product_uom._compute_quantity(move.quantity, line.product_uom)
-            for entry in earned.filtered(lambda e, ln=line: e.order_line_id == ln):
+            for entry in earned.filtered(lambda e, ln=line: e.order_line_id == ln) - undone:
                 if (entry.id, move.id) in done or not line.product_uom_qty:
                     continue
                 portion = round(entry.points * min(qty / line.product_uom_qty, 1.0), 2)

@@ -146,6 +146,21 @@ class TestLedgerReturns(LoyaltyCase):
         self.assertEqual(card.points, 0)
         self.assertInvariant(card)
 
+    def test_goods_returned_after_cancelling_are_not_taken_twice(self):
+        """The order was cancelled after delivery (its points taken back),
+        then the goods came back: the return takes nothing more from the
+        points the customer earned elsewhere."""
+        self._loyal_order()  # 100 from another order
+        order = self._loyal_order(lines=((self.product, 2),))  # 200
+        self._validate(order.picking_ids)
+        card = self._card()
+        order._action_cancel()
+        self.assertEqual(card.points, 100)
+        self._odoo_return(order, {self.product: 1})
+        self.assertEqual(self._ledger(kind="reverse").mapped("points"), [-200.0])
+        self.assertEqual(card.points, 100)
+        self.assertInvariant(card)
+
     def test_full_return_gives_redeemed_points_back(self):
         self._loyal_order(lines=((self.product, 2),))  # 200
         order = self._loyal_order(lines=((self.product_small, 4),), reward=True)  # +100 -100
