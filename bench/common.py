@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUR_ADDONS = "crm_ecommerce,crm_fulfillment,crm_loyalty"
 ODOO_DEPENDENCIES = "sale_management,sale_crm,sale_stock,sale_loyalty,portal"
-SERVER_SETTINGS = ("server_version", "shared_buffers", "max_wal_size", "work_mem")
+SERVER_SETTINGS = ("server_version", "shared_buffers", "max_wal_size", "work_mem", "autovacuum")
 
 
 def addons_path():
