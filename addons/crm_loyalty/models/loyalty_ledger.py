@@ -278,25 +278,24 @@ class LoyaltyLedger(models.Model):
                  WHERE state = 'pending' AND release_date <= %(now)s AND id > %(after)s
               ORDER BY id LIMIT %(limit)s
             ),
-            reversed AS (
-                -- Pending reversals of the batch's entries, wherever they
-                -- are: a reversal comes after its entry, often in a later
-                -- batch. One range of the small reverse-once index.
-                SELECT source_id, sum(points) AS points FROM loyalty_ledger
-                 WHERE source_id IS NOT NULL AND state = 'pending'
-                   AND source_id BETWEEN (SELECT min(id) FROM batch) AND (SELECT max(id) FROM batch)
-              GROUP BY source_id
-            ),
             lots AS (
+                -- A lot is released less its pending reversals, wherever
+                -- they are: a reversal comes after its entry, often in a
+                -- later batch. Looked up per lot in the small reverse-once
+                -- index: a join to their sums may be planned as a nested
+                -- loop that reads them again for every row of the batch.
                 SELECT b.id,
                        CASE WHEN b.points > 0
-                           THEN GREATEST(b.points + COALESCE(rv.points, 0), 0) ELSE 0 END AS released,
+                           THEN GREATEST(b.points + COALESCE(
+                               (SELECT sum(r.points) FROM loyalty_ledger r
+                                 WHERE r.source_id = b.id AND r.source_id IS NOT NULL
+                                   AND r.state = 'pending'), 0), 0)
+                           ELSE 0 END AS released,
                        CASE WHEN p.crm_expiry_months > 0
                            THEN (b.release_date + make_interval(months => p.crm_expiry_months))::date
                        END AS expiry_date
                   FROM batch b
                   JOIN loyalty_program p ON p.id = b.program_id
-             LEFT JOIN reversed rv ON rv.source_id = b.id
             ),
             changes AS (
                 SELECT id, expiry_date,
