@@ -111,9 +111,9 @@ class SaleOrder(models.Model):
         available ones debited, redeemed ones given back.
 
         A return reverses an entry in part, once per return move; what
-        returns already took is not taken again. An entry with a reversal of its
-        own (no return move: an earlier cancellation, or redeemed points
-        given back after a full return) is done."""
+        returns already took is not taken again. An entry with a reversal
+        of its own (no return move: an earlier cancellation, or redeemed
+        points given back after a full return) is done."""
         Ledger = self.env["loyalty.ledger"].sudo()
         entries = Ledger.search([("order_id", "in", self.ids), ("kind", "in", ("earn", "redeem"))])
         reversals = Ledger.search(
@@ -128,11 +128,14 @@ class SaleOrder(models.Model):
         for reversal in reversals.filtered("move_id"):
             returned[reversal.source_id.id] += reversal.points
         now = fields.Datetime.now()
-        for entry in entries.filtered(lambda e: e.id not in done_ids and e.state != "cancelled"):
-            if entry.state == "pending":
-                pending = reversals.filtered(lambda r, e=entry: r.source_id == e)
-                (entry | pending).with_context(loyalty_ledger_system=True).state = "cancelled"
-                continue
+        todo = entries.filtered(lambda e: e.id not in done_ids and e.state != "cancelled")
+        pending = todo.filtered(lambda e: e.state == "pending")
+        # Pending points were never given: the entries and their pending
+        # reversals are cancelled, in one write.
+        cancel = pending | reversals.filtered(lambda r: r.source_id in pending)
+        if cancel:
+            cancel.with_context(loyalty_ledger_system=True).write({"state": "cancelled"})
+        for entry in todo - pending:
             # What is left to undo: the entry less what returns undid.
             left = round(entry.points + returned[entry.id], 2)
             if not left:
