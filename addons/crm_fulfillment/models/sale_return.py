@@ -256,6 +256,15 @@ class SaleReturn(models.Model):
     def action_cancel(self):
         if any(ret.state in ("received", "done") for ret in self):
             raise UserError(self.env._("Received returns can't be cancelled; resolve them."))
+        for ret in self:
+            if any(ret.line_ids.mapped("qty_received")):
+                raise UserError(
+                    self.env._(
+                        "Goods of %s were already received: cancel its remaining transfer "
+                        "instead, then resolve what came back.",
+                        ret.name,
+                    )
+                )
         self.picking_ids.filtered(lambda p: p.state not in ("done", "cancel")).action_cancel()
         self.write({"state": "cancelled"})
         return True
@@ -273,9 +282,18 @@ class SaleReturn(models.Model):
         """Called when return pickings are validated."""
         for ret in self.filtered(lambda r: r.state == "approved"):
             lines = ret.line_ids._register_received(pickings.move_ids)
-            if all(p.state in ("done", "cancel") for p in ret.picking_ids):
-                ret.state = "received"
+            ret._update_receipt_state()
             ret._on_return_received(lines)
+
+    def _update_receipt_state(self):
+        """An approved return is received once none of its transfers waits
+        any more and some goods came back (the rest may have been cancelled:
+        the customer kept them). With nothing received, it stays approved,
+        to be cancelled."""
+        for ret in self.filtered(lambda r: r.state == "approved"):
+            waiting = ret.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+            if not waiting and any(ret.line_ids.mapped("qty_received")):
+                ret.state = "received"
 
     def _on_return_received(self, lines):
         """Hook: goods of ``lines`` came back; other addons override it.

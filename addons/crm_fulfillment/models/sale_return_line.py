@@ -47,6 +47,13 @@ class SaleReturnLine(models.Model):
         help="The variant to send instead; empty = the same product.",
     )
     qty_received = fields.Float(digits="Product Unit of Measure", readonly=True, copy=False)
+    qty_scrapped = fields.Float(
+        digits="Product Unit of Measure",
+        readonly=True,
+        copy=False,
+        help="Received goods already scrapped; goods received in several parts "
+        "are each scrapped once.",
+    )
     resolved = fields.Boolean(readonly=True, copy=False)
     amount = fields.Monetary(
         compute="_compute_amounts", store=True, help="Returned value, taxes included."
@@ -225,15 +232,25 @@ class SaleReturnLine(models.Model):
         return touched
 
     def _scrap_unsellable(self):
+        """Scrap what was received and not scrapped yet, from the newest
+        receipt of the product."""
         Scrap = self.env["stock.scrap"]
-        for line in self.filtered(lambda ln: ln.condition == "scrap" and ln.qty_received):
+        for line in self.filtered(lambda ln: ln.condition == "scrap"):
+            quantity = line.qty_received - line.qty_scrapped
+            if float_compare(quantity, 0.0, precision_rounding=line.product_uom_id.rounding) <= 0:
+                continue
             picking = line.return_id.picking_ids.filtered(
-                lambda p, ln=line: p.state == "done" and ln.product_id in p.move_ids.product_id
-            )[:1]
+                lambda p, ln=line: (
+                    p.state == "done"
+                    and p.picking_type_code == "incoming"
+                    and ln.product_id in p.move_ids.product_id
+                )
+            ).sorted("date_done", reverse=True)[:1]
+            line.qty_scrapped += quantity
             scrap = Scrap.create(
                 {
                     "product_id": line.product_id.id,
-                    "scrap_qty": line.qty_received,
+                    "scrap_qty": quantity,
                     "product_uom_id": line.product_uom_id.id,
                     "location_id": picking.location_dest_id.id,
                     "picking_id": picking.id,

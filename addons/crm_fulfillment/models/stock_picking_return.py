@@ -14,6 +14,18 @@ class StockPicking(models.Model):
         returns._receive_from_pickings(self)
         return res
 
+    def _create_backorder_picking(self):
+        # The rest of a partly received return still belongs to the return.
+        backorder = super()._create_backorder_picking()
+        if self.sale_return_id:
+            backorder.sale_return_id = self.sale_return_id
+        return backorder
+
+    def action_cancel(self):
+        res = super().action_cancel()
+        self.sale_return_id._update_receipt_state()
+        return res
+
     def action_view_sale_return(self):
         return self.sale_return_id._action_view(
             self.sale_return_id, "crm_fulfillment.action_sale_returns"

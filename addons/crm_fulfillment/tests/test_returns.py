@@ -118,6 +118,55 @@ class TestReturnFlows(ReturnCase):
         self.assertEqual(scrap.scrap_qty, 2)
         self.assertEqual(scrap.state, "done")
 
+    def test_receipt_in_two_parts_follows_the_backorder(self):
+        order = self._delivered_order(qty=3)
+        ret = self._return(order, 2, reason=self.reason_auto)
+        ret.with_user(self.returns_manager).action_approve()
+        ret.line_ids.condition = "scrap"
+        first = ret.picking_ids
+        self._validate(first, qty=1)  # one item now, the other in a backorder
+        backorder = self.env["stock.picking"].search([("backorder_id", "=", first.id)])
+        self.assertEqual(backorder.sale_return_id, ret)
+        self.assertEqual(ret.picking_ids, first | backorder)
+        self.assertEqual(ret.state, "approved")
+        self.assertEqual(ret.line_ids.qty_received, 1)
+        self._validate(backorder)
+        self.assertEqual(ret.state, "received")
+        self.assertEqual(ret.line_ids.qty_received, 2)
+        self.assertEqual(ret.line_ids.qty_scrapped, 2)
+        scraps = self.env["stock.scrap"].search([("origin", "=", ret.name)])
+        self.assertEqual(sorted(scraps.mapped("scrap_qty")), [1, 1])  # each item scrapped once
+        self.assertEqual(set(scraps.mapped("state")), {"done"})
+        ret.action_done()
+        self.assertEqual(ret.credit_note_ids.invoice_line_ids.filtered("product_id").quantity, 2)
+
+    def test_after_a_partial_receipt_the_rest_is_cancelled_not_the_return(self):
+        order = self._delivered_order(qty=3)
+        ret = self._return(order, 2, reason=self.reason_auto)
+        ret.with_user(self.returns_manager).action_approve()
+        self._validate(ret.picking_ids, qty=1)
+        with self.assertRaisesMessage(UserError, f"Goods of {ret.name} were already received"):
+            ret.action_cancel()
+        self.assertEqual(ret.state, "approved")
+        backorder = ret.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+        self.assertEqual(len(backorder), 1)
+        backorder.action_cancel()  # the customer keeps the second item
+        self.assertEqual(ret.state, "received")
+        self.assertEqual(ret.line_ids.qty_received, 1)
+        ret.action_done()
+        self.assertEqual(ret.credit_note_ids.invoice_line_ids.filtered("product_id").quantity, 1)
+        self.assertEqual(order.order_line.qty_delivered, 2)
+
+    def test_cancelling_all_transfers_before_receipt_leaves_the_return_to_cancel(self):
+        order = self._delivered_order(qty=2)
+        ret = self._return(order, 1, reason=self.reason_auto)
+        ret.with_user(self.returns_manager).action_approve()
+        ret.picking_ids.action_cancel()
+        self.assertEqual(ret.state, "approved")
+        ret.action_cancel()
+        self.assertEqual(ret.state, "cancelled")
+        self.assertEqual(self._return(order, 2).state, "requested")  # nothing claimed any more
+
     def test_partial_and_repeated_returns(self):
         order = self._delivered_order(qty=5)
         first = self._return(order, 2)
