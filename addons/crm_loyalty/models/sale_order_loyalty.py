@@ -167,24 +167,28 @@ class SaleOrder(models.Model):
         return res
 
     def _crm_schedule_release(self, delivered_on):
-        """Goods delivered: points released now ("on delivery") or after the
-        program's return window."""
+        """Goods shipped or delivered: points released now ("on delivery")
+        or after the program's return window.
+
+        The window counts from the delivery date once it is known, as
+        crm_fulfillment's return window does: a delivery confirmed after
+        shipping moves a release that has not happened yet to later, so that
+        points never become available while the goods can still be
+        returned."""
         pending = (
             self.env["loyalty.ledger"]
             .sudo()
-            .search(
-                [
-                    ("order_id", "in", self.ids),
-                    ("state", "=", "pending"),
-                    ("release_date", "=", False),
-                ]
-            )
+            .search([("order_id", "in", self.ids), ("state", "=", "pending")])
         )
-        now_release = pending.filtered(lambda e: e.program_id.crm_points_release == "delivery")
-        for program, group in _group_by(pending - now_release, "program_id").items():
-            group.with_context(loyalty_ledger_system=True).release_date = delivered_on + timedelta(
-                days=program.crm_release_days
-            )
+        now_release = pending.filtered(
+            lambda e: not e.release_date and e.program_id.crm_points_release == "delivery"
+        )
+        windowed = pending.filtered(lambda e: e.program_id.crm_points_release == "return_window")
+        for program, group in _group_by(windowed, "program_id").items():
+            release_on = delivered_on + timedelta(days=program.crm_release_days)
+            group.filtered(
+                lambda e, r=release_on: not e.release_date or e.release_date < r
+            ).with_context(loyalty_ledger_system=True).release_date = release_on
         if now_release:
             now_release.with_context(loyalty_ledger_system=True).release_date = delivered_on
             now_release.env["loyalty.ledger"]._release(now_release, delivered_on)

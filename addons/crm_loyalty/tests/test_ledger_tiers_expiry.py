@@ -72,6 +72,41 @@ class TestTiersAndExpiry(LoyaltyCase):
         self.assertEqual(str(entry.expiry_date), "2026-09-11")
         self.assertInvariant(card)
 
+    def test_return_window_counts_from_the_confirmed_delivery(self):
+        """Shipped on 03-01, delivered on 03-05: the customer may return the
+        goods until 03-15 (crm_fulfillment counts from delivery), and the
+        points wait until then too."""
+        self.program.write({"crm_points_release": "return_window", "crm_release_days": 10})
+        with freeze_time("2026-03-01 10:00:00"):
+            order = self._loyal_order()
+            self._validate(order.picking_ids)
+        entry = self._ledger(kind="earn")
+        self.assertEqual(str(entry.release_date), "2026-03-11 10:00:00")
+        with freeze_time("2026-03-06 09:00:00"):
+            order._fulfillment_mark_delivered(fields.Datetime.to_datetime("2026-03-05 12:00:00"))
+        self.assertEqual(order.fulfillment_stage_code, "delivered")
+        self.assertEqual(str(entry.release_date), "2026-03-15 12:00:00")
+        card = self._card()
+        Ledger = self.env["loyalty.ledger"]
+        with freeze_time("2026-03-12 10:00:00"):
+            self.assertEqual(Ledger._cron_release(), 0)
+        self.assertEqual((card.points, card.crm_points_pending), (0, 100))
+        with freeze_time("2026-03-15 13:00:00"):
+            self.assertEqual(Ledger._cron_release(), 1)
+        card.invalidate_recordset()
+        self.assertEqual((card.points, card.crm_points_pending), (100, 0))
+        self.assertInvariant(card)
+
+    def test_a_delivery_date_never_brings_a_release_forward(self):
+        self.program.write({"crm_points_release": "return_window", "crm_release_days": 10})
+        with freeze_time("2026-03-01 10:00:00"):
+            order = self._loyal_order()
+            self._validate(order.picking_ids)
+            entry = self._ledger(kind="earn")
+            entry.with_context(loyalty_ledger_system=True).release_date = "2026-03-20 10:00:00"
+            order._fulfillment_mark_delivered()
+        self.assertEqual(str(entry.release_date), "2026-03-20 10:00:00")
+
     def test_release_after_a_pause_expires_what_is_already_past_its_date(self):
         """The release cron stopped for weeks: a lot whose expiry date has
         passed by the time it is released is written once, empty, and its
