@@ -52,9 +52,17 @@ class TestLedgerRules(LoyaltyCase):
         with self.assertRaisesMessage(ValidationError, "Say why"):
             card.with_user(self.loyalty_manager)._crm_adjust(10, " ")
         self.assertEqual(len(self._ledger(kind="adjust")), 0)
+        with self.assertRaisesMessage(UserError, f"{card.code} has 100.0 points; you can take"):
+            card.with_user(self.loyalty_manager)._crm_adjust(-130, "Too much")
+        self.assertEqual(len(self._ledger(kind="adjust")), 0)
+        self.assertEqual(card.points, 100)
         card.with_user(self.loyalty_manager)._crm_adjust(-30, "Duplicate order")
         self.assertEqual(card.points, 70)
         self.assertEqual(self._ledger(kind="adjust").user_id, self.loyalty_manager)
+        self.assertInvariant(card)
+        self.program.crm_allow_negative = True
+        card.with_user(self.loyalty_manager)._crm_adjust(-100, "Goodwill given twice")
+        self.assertEqual(card.points, -30)
         self.assertInvariant(card)
         # loyalty users read the ledger, can't write it
         self.assertTrue(

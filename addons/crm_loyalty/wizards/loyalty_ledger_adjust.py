@@ -1,5 +1,6 @@
 from odoo import fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import float_compare
 
 
 class LoyaltyLedgerAdjust(models.TransientModel):
@@ -41,6 +42,22 @@ class LoyaltyCard(models.Model):
         if points > 0:
             Ledger.create(vals)
         else:
+            lots = Ledger._lots(self)
+            balance = round(sum(lots.mapped("remaining")), 2)
+            # A return takes back what it can and says what it could not; a
+            # manager asking for more than the card holds is told at once.
+            if (
+                not self.program_id.crm_allow_negative
+                and float_compare(-points, balance, precision_digits=2) > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(card)s has %(balance)s points; you can take at most that many "
+                        "(the program does not allow a negative balance).",
+                        card=self.code,
+                        balance=balance,
+                    )
+                )
             Ledger._debit(self, vals)
         Ledger._sync_cards(self)
         return True
