@@ -39,8 +39,16 @@ class ResPartner(models.Model):
             if vals["marketing_consent"]
             else self.browse()
         )
-        vals = dict(vals, marketing_consent_date=fields.Datetime.now())
         res = super().write(vals)
+        # The date is when the consent changed: writing the same answer
+        # again (an import, a re-submitted form) keeps the original date.
+        if withdrawn or given:
+            super(ResPartner, withdrawn | given).write(
+                {
+                    "marketing_consent_date": vals.get("marketing_consent_date")
+                    or fields.Datetime.now()
+                }
+            )
         for partner in withdrawn:
             partner.message_post(
                 body=self.env._(

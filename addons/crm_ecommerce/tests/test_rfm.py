@@ -212,9 +212,17 @@ class TestChurnAndConsent(IntelligenceCase):
         self.assertFalse(once.churn_risk)
 
     def test_consent_withdrawal_is_logged_and_blacklisted(self):
-        partner = self._customer("Consent Person", marketing_consent=True)
-        self.assertTrue(partner.marketing_consent_date)
+        with freeze_time("2026-01-01 10:00:00"):
+            partner = self._customer("Consent Person", marketing_consent=True)
+            never = self._customer("Consent Never")
+        with freeze_time("2026-02-01 10:00:00"):
+            (partner | never).write({"marketing_consent": True, "comment": "imported again"})
+        # the same answer again keeps the date it was given on
+        self.assertEqual(str(partner.marketing_consent_date), "2026-01-01 10:00:00")
+        self.assertEqual(str(never.marketing_consent_date), "2026-02-01 10:00:00")
+        never.marketing_consent = False
         partner.marketing_consent = False
+        self.assertNotEqual(str(partner.marketing_consent_date), "2026-01-01 10:00:00")
         self.assertIn("Marketing consent withdrawn", partner.message_ids[0].body)
         self.assertTrue(self.env["mail.blacklist"].search([("email", "=", partner.email)]))
         self.assertTrue(partner.is_blacklisted)
