@@ -214,8 +214,11 @@ class ResPartner(models.Model):
                 (row["partner_id"], seq, label, pts) for seq, (label, pts) in enumerate(lines)
             )
         all_ids = [row["partner_id"] for row in rows]
-        self._rfm_write(company, changed_ids, all_ids, values)
-        self.env["crm.score.factor"]._replace("partner_id", changed_ids, company, factors)
+        reset_ids = self._rfm_write(company, changed_ids, all_ids, values)
+        # Customers who lost their figures lose their breakdown with them.
+        self.env["crm.score.factor"]._replace(
+            "partner_id", changed_ids + reset_ids, company, factors
+        )
         self._rfm_write_snapshots(company, rows, changed_ids, values, now)
         self.invalidate_model([name for name, _type in RFM_COLUMNS] + ["rfm_recency_days"])
         self.env["crm.score.factor"].invalidate_model()
@@ -278,6 +281,8 @@ class ResPartner(models.Model):
 
     @api.model
     def _rfm_write(self, company, partner_ids, all_ids, values):
+        """Write the changed customers' figures; returns the ids of the
+        customers whose figures were removed (no confirmed order any more)."""
         key = str(company.id)
         sets = SQL(", ").join(
             SQL(
@@ -308,12 +313,14 @@ class ResPartner(models.Model):
         )
         self.env.cr.execute(
             SQL(
-                "UPDATE res_partner SET %s WHERE rfm_segment ? %s AND NOT (id = ANY(%s::int[]))",
+                "UPDATE res_partner SET %s WHERE rfm_segment ? %s AND NOT (id = ANY(%s::int[]))"
+                " RETURNING id",
                 resets,
                 key,
                 all_ids,
             )
         )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _rfm_write_snapshots(self, company, rows, changed_ids, values, now):

@@ -58,6 +58,19 @@ class TestRfm(IntelligenceCase):
         snapshot = self.a.score_snapshot_ids
         self.assertEqual((snapshot.score, snapshot.segment), (80, "champions"))
 
+    def test_a_customer_without_orders_any_more_loses_score_and_breakdown(self):
+        order = self._order(self.a, days_ago=5, amount=100)
+        self._order(self.b, days_ago=5, amount=50)
+        Partner = self.env["res.partner"]
+        self.assertEqual(Partner._compute_rfm_for_company(), 2)
+        self.assertTrue(self.a.rfm_segment)
+        self.assertTrue(self.a.score_factor_ids)
+        order._action_cancel()
+        self.assertEqual(Partner._compute_rfm_for_company(), 1)
+        self.assertEqual((self.a.rfm_segment, self.a.customer_score), (False, 0))
+        self.assertFalse(self.a.score_factor_ids)
+        self.assertTrue(self.b.score_factor_ids)  # the others keep theirs
+
     def test_refunds_are_deducted(self):
         self._crafted()
         refund = self.env["account.move"].create(
