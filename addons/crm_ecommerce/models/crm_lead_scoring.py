@@ -53,8 +53,18 @@ class CrmLead(models.Model):
             )
 
     def _crm_compute_lead_scores(self):
-        """Score the batch: one search per rule over all the leads, then one
-        statement to write the scores and two for the breakdown."""
+        """Score the leads with the rules and thresholds of each lead's
+        company (the cron runs in one company, a list may mix them)."""
+        by_company = defaultdict(self.browse)
+        for lead in self:
+            by_company[lead.company_id or self.env.company] |= lead
+        for company, leads in by_company.items():
+            leads.with_company(company)._crm_compute_company_lead_scores()
+
+    def _crm_compute_company_lead_scores(self):
+        """Score the batch in the current company: one search per rule over
+        all the leads, then one statement to write the scores and two for
+        the breakdown."""
         if not self:
             return
         matches = defaultdict(list)

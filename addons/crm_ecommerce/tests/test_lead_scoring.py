@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
@@ -63,6 +64,29 @@ class TestLeadScoring(IntelligenceCase):
         self.assertIn("Contact: capped at 30", hot.score_factor_ids.mapped("name"))
         for lead in (hot, warm, cold):
             self.assertBreakdownAddsUp(lead, lead.lead_score)
+
+    def test_each_lead_is_scored_by_its_own_company(self):
+        other = self.env["res.company"].create(
+            {"name": "Scoring Other Shop", "crm_score_warm_threshold": 20}
+        )
+        self.env.user.company_ids = [Command.link(other.id)]
+        self.env["crm.scoring.rule"].create(
+            {
+                "name": "Other shop's fair",
+                "target": "lead",
+                "points": 5,
+                "company_id": other.id,
+                "domain": "[]",
+            }
+        )
+        here = self._lead(email_from="a@corp.test")
+        there = self._lead(email_from="b@corp.test", company_id=other.id)
+        # the cron's way: every lead at once, from the main company
+        (here | there).with_company(self.company)._crm_compute_lead_scores()
+        self.assertEqual((here.lead_score, here.lead_score_band), (20, "cold"))
+        self.assertEqual((there.lead_score, there.lead_score_band), (25, "warm"))
+        self.assertIn("Other shop's fair", there.score_factor_ids.mapped("name"))
+        self.assertNotIn("Other shop's fair", here.score_factor_ids.mapped("name"))
 
     def test_priority_mirrored_only_when_asked(self):
         lead = self._lead(email_from="a@corp.test", phone="1", expected_revenue=5000, priority="0")
