@@ -102,7 +102,8 @@ class LoyaltyCard(models.Model):
     # ------------------------------------------------------------------
     def _crm_tier_measures(self):
         """{card id: net spend or points earned over the last 12 months},
-        one query per measure for the whole recordset."""
+        one query per measure for the whole recordset. Spend counts in the
+        program's company, or in every company for a shared program."""
         since = fields.Datetime.now() - timedelta(days=365)
         measures = dict.fromkeys(self.ids, 0.0)
         by_points = self.filtered(lambda c: c.program_id.crm_tier_measure == "points")
@@ -130,14 +131,14 @@ class LoyaltyCard(models.Model):
                                        JOIN res_partner p ON p.id = so.partner_id
                                       WHERE p.commercial_partner_id = cp.commercial_partner_id
                                         AND so.state = 'sale' AND so.date_order >= %(since)s
-                                        AND so.company_id = prog.company_id), 0)
+                                        AND (so.company_id = prog.company_id OR prog.company_id IS NULL)), 0)
                          - COALESCE((SELECT sum(am.amount_untaxed_signed) * -1
                                        FROM account_move am
                                        JOIN res_partner p ON p.id = am.partner_id
                                       WHERE p.commercial_partner_id = cp.commercial_partner_id
                                         AND am.move_type = 'out_refund' AND am.state = 'posted'
                                         AND am.invoice_date >= %(since)s::date
-                                        AND am.company_id = prog.company_id), 0)
+                                        AND (am.company_id = prog.company_id OR prog.company_id IS NULL)), 0)
                       FROM loyalty_card card
                       JOIN loyalty_program prog ON prog.id = card.program_id
                       JOIN res_partner cp ON cp.id = card.partner_id

@@ -35,6 +35,13 @@ class TestTiersAndExpiry(LoyaltyCase):
         self.assertEqual(card.points, 100 + 100 + 150)
         self.assertInvariant(card)
 
+    def test_a_program_shared_by_companies_counts_spend_in_all(self):
+        silver, _gold = self._tiers()
+        self.program.company_id = False
+        self._loyal_order()
+        self._loyal_order()  # spend 200
+        self.assertEqual(self._card().crm_tier_id, silver)
+
     def test_downgrade_only_after_grace(self):
         silver, _gold = self._tiers()
         with freeze_time("2025-01-10 10:00:00"):
