@@ -79,6 +79,30 @@ class SaleReturnLine(models.Model):
             )
             line.refund_amount = line.amount - line.fee_amount
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._check_return_is_draft()
+        return lines
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_in_draft(self):
+        self._check_return_is_draft()
+
+    def _check_return_is_draft(self):
+        """Products are added or removed while the return is a draft: once
+        requested, its quantities are claimed on the order and its transfers
+        made from them."""
+        started = self.return_id.filtered(lambda r: r.state != "draft")
+        if started:
+            raise UserError(
+                self.env._(
+                    "Products can only be added to or removed from a draft return; "
+                    "%s is already requested.",
+                    ", ".join(started.mapped("name")),
+                )
+            )
+
     @api.constrains("quantity")
     def _check_quantity(self):
         for line in self:

@@ -2,6 +2,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.addons.crm_fulfillment.models.sale_return import SaleReturn
 from odoo.addons.crm_fulfillment.models.sale_return_resolution import (
     SaleReturn as SaleReturnResolution,
@@ -166,6 +167,36 @@ class TestReturnFlows(ReturnCase):
         ret.action_cancel()
         self.assertEqual(ret.state, "cancelled")
         self.assertEqual(self._return(order, 2).state, "requested")  # nothing claimed any more
+
+    def test_products_are_added_or_removed_in_draft_only(self):
+        order = self._delivered_order(qty=3)
+        ret = self._return(order, 1)
+        message = f"draft return; {ret.name} is already requested"
+        new_line = {
+            "line_ids": [
+                Command.create(
+                    {
+                        "order_line_id": order.order_line.id,
+                        "quantity": 1,
+                        "reason_id": self.reason_fee.id,
+                    }
+                )
+            ]
+        }
+        with self.assertRaisesMessage(UserError, message):
+            ret.line_ids.unlink()
+        with self.assertRaisesMessage(UserError, message):
+            ret.write(new_line)
+        self.assertEqual(len(ret.line_ids), 1)
+        ret.action_cancel()
+        ret.action_draft()
+        # a draft again: the request can change
+        ret.write(new_line)
+        ret.line_ids[0].unlink()
+        self.assertEqual(len(ret.line_ids), 1)
+        ret.action_cancel()
+        ret.with_user(self.returns_manager).unlink()  # a cancelled return goes with its lines
+        self.assertFalse(ret.exists())
 
     def test_partial_and_repeated_returns(self):
         order = self._delivered_order(qty=5)
