@@ -97,6 +97,11 @@ class SaleReturn(models.Model):
         return picking
 
     def _prepare_exchange_picking_vals(self, lines):
+        """A delivery outside the order's own transfers (its fulfilment
+        stage does not go back). A replacement of the same product is
+        linked to its order line, as Odoo's own exchanges are, so that the
+        line's delivered quantity comes back when it ships; another variant
+        is not the product sold, and Odoo would not count it."""
         warehouse = self.order_id.warehouse_id
         picking_type = warehouse.out_type_id
         source = picking_type.default_location_src_id
@@ -119,6 +124,9 @@ class SaleReturn(models.Model):
                         "location_id": source.id,
                         "location_dest_id": customers.id,
                         "company_id": self.company_id.id,
+                        "sale_line_id": line.order_line_id.id
+                        if (line.exchange_product_id or line.product_id) == line.product_id
+                        else False,
                     }
                 )
                 for line in lines

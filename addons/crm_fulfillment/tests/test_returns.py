@@ -70,6 +70,48 @@ class TestReturnFlows(ReturnCase):
         self.assertEqual(replacement.state, "assigned")
         self.assertFalse(ret.credit_note_ids)
         self.assertTrue(ret.line_ids.resolved)
+        line = order.order_line
+        self.assertEqual(line.qty_delivered, 1)
+        self.assertNotIn(replacement, order.picking_ids)  # the order's stage stays
+        self._validate(replacement)
+        self.assertEqual(line.qty_delivered, 2)  # the customer has both again
+        self.assertEqual(order.fulfillment_stage_code, "shipped")
+
+    def test_exchange_for_another_variant_is_not_counted_as_the_product_sold(self):
+        size = self.env["product.attribute"].create(
+            {
+                "name": "Exchange Size",
+                "value_ids": [Command.create({"name": "M"}), Command.create({"name": "L"})],
+            }
+        )
+        template = self.env["product.template"].create(
+            {
+                "name": "Exchange Shirt",
+                "is_storable": True,
+                "list_price": 30,
+                "invoice_policy": "order",
+                "attribute_line_ids": [
+                    Command.create(
+                        {"attribute_id": size.id, "value_ids": [Command.set(size.value_ids.ids)]}
+                    )
+                ],
+            }
+        )
+        medium, large = template.product_variant_ids
+        for variant in (medium, large):
+            self.env["stock.quant"]._update_available_quantity(
+                variant, self.warehouse.lot_stock_id, 5
+            )
+        order = self._delivered_order(qty=1, product=medium)
+        ret = self._receive(
+            self._return(order, 1, resolution="exchange", exchange_product_id=large.id)
+        )
+        ret.action_done()
+        replacement = ret.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        self.assertEqual(replacement.move_ids.product_id, large)
+        self.assertFalse(replacement.move_ids.sale_line_id)
+        self._validate(replacement)
+        self.assertEqual(order.order_line.qty_delivered, 0)
 
     def test_exchange_only_for_a_variant_of_the_same_product(self):
         order = self._delivered_order(qty=1)
