@@ -124,15 +124,20 @@ class SaleOrder(models.Model):
             ]
         )
         done_ids = set(reversals.filtered(lambda r: not r.move_id).source_id.ids)
+        # What exchanges gave back of a return's reversal (its counter-entries).
+        counters = Ledger.search([("source_id", "in", reversals.ids), ("state", "!=", "cancelled")])
         returned = defaultdict(float)
         for reversal in reversals.filtered("move_id"):
             returned[reversal.source_id.id] += reversal.points
+        for counter in counters:
+            returned[counter.source_id.source_id.id] += counter.points
         now = fields.Datetime.now()
         todo = entries.filtered(lambda e: e.id not in done_ids and e.state != "cancelled")
         pending = todo.filtered(lambda e: e.state == "pending")
         # Pending points were never given: the entries and their pending
         # reversals are cancelled, in one write.
         cancel = pending | reversals.filtered(lambda r: r.source_id in pending)
+        cancel |= counters.filtered(lambda c: c.source_id in cancel)
         if cancel:
             cancel.with_context(loyalty_ledger_system=True).write({"state": "cancelled"})
         for entry in todo - pending:

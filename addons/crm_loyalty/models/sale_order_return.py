@@ -5,10 +5,13 @@ from odoo.tools import float_is_zero
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    def _crm_reverse_returned(self, moves):
+    def _crm_reverse_returned(self, moves, shares=None):
         """Goods came back (crm_fulfillment's returns or Odoo's own return
         wizard): points earned on them are reversed in proportion, once per
-        return move; an order returned in full gets its redeemed points back."""
+        return move; an order returned in full gets its redeemed points back.
+
+        ``shares``: {move id: the share of the move's goods whose points go
+        back}, 1 when not given; goods an RMA return exchanges keep theirs."""
         Ledger = self.env["loyalty.ledger"].sudo()
         earned = Ledger.search(
             [
@@ -23,9 +26,13 @@ class SaleOrder(models.Model):
         # goods coming back later take nothing more.
         undone = reversals.filtered(lambda e: not e.move_id).source_id
         now = fields.Datetime.now()
+        shares = shares or {}
         for move in moves:
+            share = shares.get(move.id, 1.0)
+            if not share:
+                continue
             line = move.sale_line_id
-            qty = move.product_uom._compute_quantity(move.quantity, line.product_uom)
+            qty = move.product_uom._compute_quantity(move.quantity, line.product_uom) * share
             for entry in earned.filtered(lambda e, ln=line: e.order_line_id == ln) - undone:
                 if (entry.id, move.id) in done or not line.product_uom_qty:
                     continue
@@ -48,15 +55,63 @@ class SaleOrder(models.Model):
         self._crm_give_back_redeemed(now)
         Ledger._sync_cards(earned.card_id)
 
+    def _crm_restore_exchanged(self, moves):
+        """Goods whose points their receipt took back were exchanged after
+        all: each such reversal gets a counter-entry of the same points (its
+        ``source_id``), pending with it when it is pending, once."""
+        Ledger = self.env["loyalty.ledger"].sudo()
+        reversals = Ledger.search(
+            [
+                ("move_id", "in", moves.ids),
+                ("kind", "=", "reverse"),
+                ("source_id.kind", "=", "earn"),
+                ("state", "!=", "cancelled"),
+            ]
+        )
+        if not reversals:
+            return
+        restored = Ledger.search([("source_id", "in", reversals.ids)]).source_id
+        now = fields.Datetime.now()
+        vals_list = []
+        for reversal in reversals - restored:
+            vals = {
+                "card_id": reversal.card_id.id,
+                "kind": "reverse",
+                "points": -reversal.points,
+                "order_id": reversal.order_id.id,
+                "order_line_id": reversal.order_line_id.id,
+                "move_id": reversal.move_id.id,
+                "source_id": reversal.id,
+                "reason": self.env._(
+                    "Exchanged: %s", reversal.move_id.reference or reversal.move_id.picking_id.name
+                ),
+                "date": now,
+            }
+            if reversal.state == "pending":
+                vals.update(state="pending", release_date=reversal.release_date)
+            else:
+                vals["expiry_date"] = reversal.card_id._crm_expiry_from(now)
+            vals_list.append(vals)
+        Ledger.create(vals_list)
+        Ledger._sync_cards(reversals.card_id)
+
     def _crm_give_back_redeemed(self, when):
         Ledger = self.env["loyalty.ledger"].sudo()
         for order in self:
             lines = order.order_line.filtered(
                 lambda ln: not ln.is_reward_line and ln.product_id.type == "consu"
             )
-            fully_returned = lines and all(
-                float_is_zero(ln.qty_delivered, precision_rounding=ln.product_uom.rounding)
-                for ln in lines
+            # Goods exchanged through a return are replaced, not given back.
+            exchanged = order.return_ids.line_ids.filtered(
+                lambda ln: ln.resolution == "exchange" and ln.state not in ("cancelled", "rejected")
+            )
+            fully_returned = (
+                lines
+                and not exchanged
+                and all(
+                    float_is_zero(ln.qty_delivered, precision_rounding=ln.product_uom.rounding)
+                    for ln in lines
+                )
             )
             if not fully_returned:
                 continue

@@ -15,5 +15,9 @@ class StockPicking(models.Model):
             )
         )
         if returned:
-            returned.sale_line_id.order_id._crm_reverse_returned(returned)
+            # Goods an RMA return exchanges keep their points.
+            shares = {}
+            for ret in returned.picking_id.sale_return_id:
+                shares.update(ret._crm_move_shares(returned))
+            returned.sale_line_id.order_id._crm_reverse_returned(returned, shares)
         return res

@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import psycopg2
 from freezegun import freeze_time
 
+from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -205,3 +208,147 @@ class TestLedgerReturns(LoyaltyCase):
         self.assertIn(ret.name, credit.reason)
         self.assertEqual(self._card().points, 100 - 100 + 200)
         self.assertInvariant()
+
+
+@tagged("post_install", "-at_install")
+class TestLedgerExchanges(LoyaltyCase):
+    """Goods an RMA return exchanges keep their points: the customer keeps
+    what they paid for. The resolution can change until the return is
+    resolved, and the points follow the final one."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product.invoice_policy = "order"
+        cls.reason = cls.env["sale.return.reason"].create({"name": "Wrong size"})
+
+    def _delivered(self, qty=2, **kw):
+        order = self._loyal_order(lines=((self.product, qty),), **kw)
+        self._validate(order.picking_ids)
+        order._create_invoices().action_post()
+        return order
+
+    def _rma(self, order, qty, resolution, product=None):
+        line = order.order_line.filtered(lambda ln: ln.product_id == (product or self.product))
+        ret = self.env["sale.return"].create(
+            {
+                "order_id": order.id,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "order_line_id": line.id,
+                            "quantity": qty,
+                            "reason_id": self.reason.id,
+                            "resolution": resolution,
+                        }
+                    )
+                ],
+            }
+        )
+        ret.action_request()
+        ret.action_approve()
+        self._validate(ret.picking_ids)
+        self.assertEqual(ret.state, "received")
+        return ret
+
+    def assertLotsHoldTheBalance(self, card):
+        lots = self._ledger(card_id=card.id, state="available").filtered(lambda e: e.remaining > 0)
+        card.invalidate_recordset(["points"])
+        self.assertAlmostEqual(sum(lots.mapped("remaining")), card.points, places=2)
+
+    def test_an_exchange_keeps_its_points(self):
+        order = self._delivered()
+        card = self._card()
+        ret = self._rma(order, 1, "exchange")
+        self.assertFalse(self._ledger(kind="reverse"))
+        self.assertEqual(card.points, 200)
+        ret.action_done()
+        self.assertFalse(self._ledger(kind="reverse"))
+        self.assertEqual(card.points, 200)
+        self.assertInvariant(card)
+
+    def test_a_refund_takes_the_points_back_on_receipt(self):
+        order = self._delivered()
+        card = self._card()
+        ret = self._rma(order, 1, "refund")
+        self.assertEqual(self._ledger(kind="reverse").points, -100)
+        self.assertEqual(card.points, 100)
+        ret.action_done()  # nothing more
+        self.assertEqual(self._ledger(kind="reverse").points, -100)
+        self.assertEqual(card.points, 100)
+        self.assertInvariant(card)
+
+    def test_switched_to_a_refund_after_receipt_takes_them_at_resolution(self):
+        order = self._delivered()
+        card = self._card()
+        ret = self._rma(order, 1, "exchange")
+        ret.line_ids.resolution = "refund"  # no replacement in stock, say
+        ret.action_done()
+        self.assertEqual(self._ledger(kind="reverse").points, -100)
+        self.assertEqual(card.points, 100)
+        self.assertInvariant(card)
+        self.assertLotsHoldTheBalance(card)
+
+    def test_switched_to_an_exchange_after_receipt_gives_them_back_once(self):
+        order = self._delivered()
+        card = self._card()
+        ret = self._rma(order, 1, "refund")
+        self.assertEqual(card.points, 100)
+        ret.line_ids.resolution = "exchange"
+        ret.action_done()
+        reversal, counter = self._ledger(kind="reverse")
+        self.assertEqual((reversal.points, counter.points), (-100, 100))
+        self.assertEqual(counter.source_id, reversal)
+        self.assertIn("Exchanged", counter.reason)
+        self.assertEqual(card.points, 200)
+        self.assertInvariant(card)
+        self.assertLotsHoldTheBalance(card)
+        ret.order_id._crm_restore_exchanged(reversal.move_id)  # a second call gives nothing
+        self.assertEqual(len(self._ledger(kind="reverse")), 2)
+        # cancelling the order afterwards takes back all the order gave
+        order._action_cancel()
+        self.assertEqual(card.points, 0)
+        self.assertInvariant(card)
+
+    def test_a_pending_reversal_is_given_back_pending(self):
+        self.program.write({"crm_points_release": "return_window", "crm_release_days": 10})
+        with freeze_time("2026-03-01 10:00:00"):
+            order = self._delivered()
+            ret = self._rma(order, 1, "refund")
+            ret.line_ids.resolution = "exchange"
+            ret.action_done()
+        card = self._card()
+        counter = self._ledger(kind="reverse", state="pending").filtered(lambda e: e.points > 0)
+        self.assertEqual(counter.points, 100)
+        self.assertEqual(str(counter.release_date), "2026-03-11 10:00:00")
+        self.assertEqual((card.points, card.crm_points_pending), (0, 200))
+        with freeze_time("2026-03-12 10:00:00"):
+            self.env["loyalty.ledger"]._cron_release()
+        card.invalidate_recordset()
+        self.assertEqual((card.points, card.crm_points_pending), (200, 0))
+        self.assertInvariant(card)
+        self.assertLotsHoldTheBalance(card)
+
+    def test_cancelling_a_pending_order_cancels_the_give_back_too(self):
+        self.program.write({"crm_points_release": "return_window", "crm_release_days": 10})
+        order = self._delivered()
+        ret = self._rma(order, 1, "refund")
+        ret.line_ids.resolution = "exchange"
+        ret.action_done()
+        order._action_cancel()
+        self.assertFalse(self._ledger(state="pending"))
+        with freeze_time(fields.Datetime.now() + timedelta(days=11)):
+            self.env["loyalty.ledger"]._cron_release()
+        card = self._card()
+        self.assertEqual(card.points, 0)
+        self.assertInvariant(card)
+
+    def test_a_full_exchange_keeps_the_redeemed_points_spent(self):
+        self._loyal_order(lines=((self.product, 2),))  # 200
+        order = self._delivered(qty=1, reward=True)  # +100 -100
+        card = self._card()
+        self.assertEqual(card.points, 200)
+        self._rma(order, 1, "exchange").action_done()
+        self.assertFalse(self._ledger(kind="reverse"))
+        self.assertEqual(card.points, 200)
+        self.assertInvariant(card)
