@@ -224,7 +224,7 @@ class SaleOrder(models.Model):
         now = fields.Datetime.now()
         for order in self.filtered(lambda o: o.id not in already and o.partner_id):
             for program in programs.filtered(
-                lambda p, o=order: p.company_id in (o.company_id, p.browse())
+                lambda p, o=order: not p.company_id or p.company_id == o.company_id
             ):
                 card = order.partner_id._crm_card_for(program)
                 cards |= card

@@ -92,6 +92,13 @@ class TestLedgerFlows(LoyaltyCase):
         self.assertEqual(self._card().points, 110)
         self.assertInvariant()
 
+    def test_goodwill_from_a_program_shared_by_companies(self):
+        self.program.write({"crm_goodwill_points": 10, "company_id": False})
+        order = self._loyal_order()
+        order._on_fulfillment_late()
+        self.assertEqual(self._ledger(kind="goodwill").mapped("points"), [10.0])
+        self.assertInvariant()
+
     def test_outside_changes_become_adjustments(self):
         self._loyal_order()
         card = self._card()
