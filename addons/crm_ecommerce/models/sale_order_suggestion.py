@@ -31,7 +31,9 @@ class SaleOrder(models.Model):
     def _compute_suggested_product_ids(self):
         """Cross-sell from what customers buy together with the order's
         products; up-sell from pricier products of the same category that
-        sell. A fixed number of queries for the whole recordset."""
+        sell, by their catalog prices (the line's price may be in another
+        currency or discounted). A fixed number of queries for the whole
+        recordset."""
         Affinity = self.env["crm.product.affinity"].sudo()
         products = self.order_line.product_id
         rows = (
@@ -61,7 +63,7 @@ class SaleOrder(models.Model):
                 better = selling.filtered(
                     lambda p, ln=line, mine=in_order, co=company: (
                         p.categ_id == ln.product_id.categ_id
-                        and p.lst_price > ln.price_unit
+                        and p.lst_price > ln.product_id.lst_price
                         and p not in mine
                         and _sellable(p, co)
                     )

@@ -91,6 +91,20 @@ class TestSuggestions(IntelligenceCase):
         with self.assertRaisesMessage(UserError, "quotations only"):
             self.filter.with_context(suggest_order_id=quote.id).action_crm_add_to_order()
 
+    def test_upsell_compares_catalog_prices_not_the_lines_price(self):
+        spoon = self._product("Sugg Spoon", 10)  # cheaper than the mug
+        self._baskets()
+        self._order(self.other, products=[spoon])
+        quote = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [Command.create({"product_id": self.mug.id, "price_unit": 6})],
+            }
+        )
+        # a discount (or a pricelist in another currency) makes no up-sell of
+        # products cheaper than the mug (the spoon, "Sugg Archived" at 8.00)
+        self.assertEqual(quote.crm_upsell_product_ids, self.beans)
+
     def test_partner_likely_next_products(self):
         self._baskets()
         self._order(self.customer, products=[self.beans])
