@@ -26,15 +26,16 @@ class ResPartner(models.Model):
         }
         todo = at_risk.filtered(lambda p: (p.id, p.rfm_last_order_date) not in existing)
         last_salespeople = self._crm_last_salespeople(todo)
+        Users = self.env["res.users"]
         return Lead.create(
             [
                 {
                     "name": self.env._("Win back %s", partner.name),
                     "type": "opportunity",
                     "partner_id": partner.id,
-                    "user_id": (
-                        partner.user_id or last_salespeople.get(partner.id) or self.env.user
-                    ).id,
+                    # Nobody to follow up: left to the sales team's assignment,
+                    # not to the cron's own user.
+                    "user_id": (partner.user_id or last_salespeople.get(partner.id, Users)).id,
                     "company_id": company.id,
                     "crm_winback_episode": partner.rfm_last_order_date,
                     "description": self.env._(

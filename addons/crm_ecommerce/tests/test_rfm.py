@@ -1,6 +1,6 @@
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -212,6 +212,18 @@ class TestChurnAndConsent(IntelligenceCase):
             second = self.env["res.partner"]._crm_open_winbacks()
         self.assertEqual(len(second), 1)
         self.assertNotEqual(second.crm_winback_episode, leads.crm_winback_episode)
+
+    def test_a_winback_without_a_salesperson_is_left_unassigned(self):
+        partner = self._customer("Churn Web Shopper", marketing_consent=True)
+        with freeze_time("2026-01-01 10:00:00"):
+            orders = [self._order(partner, days_ago=day) for day in (40, 30, 20)]
+        for order in orders:
+            order.user_id = False  # web shop orders
+        with freeze_time("2026-01-15 10:00:00"):
+            self.env["res.partner"]._compute_rfm_for_company()
+        leads = self.env["res.partner"].with_user(SUPERUSER_ID)._crm_open_winbacks()
+        self.assertEqual(leads.partner_id, partner)
+        self.assertFalse(leads.user_id)
 
     def test_not_at_risk_within_the_usual_gap_or_with_one_order(self):
         regular = self._customer("Churn Regular")
