@@ -27,17 +27,6 @@ class SaleReturn(models.Model):
             if move.picking_id.sale_return_id == self and quantities[move.sale_line_id.id][0]
         }
 
-    def _crm_returned_moves(self):
-        self.ensure_one()
-        return self.picking_ids.move_ids.filtered(
-            lambda m: (
-                m.state == "done"
-                and m.origin_returned_move_id
-                and m.sale_line_id
-                and m.location_id.usage == "customer"
-            )
-        )
-
     def _on_return_done(self):
         """The resolution is final: points follow it. A line switched to a
         refund or store credit after the goods came back gives its points
@@ -45,7 +34,7 @@ class SaleReturn(models.Model):
         receipt took."""
         res = super()._on_return_done()
         for ret in self:
-            moves = ret._crm_returned_moves()
+            moves = ret.picking_ids.move_ids._crm_customer_returns()
             if moves:
                 shares = ret._crm_move_shares(moves)
                 ret.order_id._crm_reverse_returned(moves, shares)

@@ -1,12 +1,12 @@
 from odoo import models
 
 
-class StockPicking(models.Model):
-    _inherit = "stock.picking"
+class StockMove(models.Model):
+    _inherit = "stock.move"
 
-    def _action_done(self):
-        res = super()._action_done()
-        returned = self.move_ids.filtered(
+    def _crm_customer_returns(self):
+        """The done moves that brought sold goods back from the customer."""
+        return self.filtered(
             lambda m: (
                 m.state == "done"
                 and m.origin_returned_move_id
@@ -14,6 +14,14 @@ class StockPicking(models.Model):
                 and m.location_id.usage == "customer"
             )
         )
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    def _action_done(self):
+        res = super()._action_done()
+        returned = self.move_ids._crm_customer_returns()
         if returned:
             # Goods an RMA return exchanges keep their points.
             shares = {}
