@@ -1,4 +1,8 @@
-from odoo import fields, models
+from odoo import Command, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+from ..tools import returns as rules
 
 
 class SaleOrder(models.Model):
@@ -22,17 +26,38 @@ class SaleOrder(models.Model):
         return ret._action_view(ret, "crm_fulfillment.action_sale_returns")
 
     def _prepare_return_vals(self):
-        lines = self.order_line.filtered(lambda ln: not ln.display_type and ln.qty_delivered > 0)
-        reason = self.env["sale.return.reason"].search([], limit=1)
+        """The returnable lines with what can still be asked back: delivered,
+        less what open returns already claim."""
+        lines = self.order_line.filtered(
+            lambda ln: (
+                not ln.display_type and ln.qty_delivered > 0 and ln.product_id.sale_returnable
+            )
+        )
+        claimed = self.env["sale.return.line"]._claimed_quantities(lines)
+        quantities = {
+            ln: rules.returnable_quantity(ln.qty_delivered, claimed.get(ln.id, 0.0)) for ln in lines
+        }
+        quantities = {
+            ln: qty
+            for ln, qty in quantities.items()
+            if float_compare(qty, 0.0, precision_rounding=ln.product_uom.rounding) > 0
+        }
+        if not quantities:
+            raise UserError(
+                self.env._(
+                    "Nothing delivered on %s can be returned any more: it was returned, "
+                    "or open returns already claim it.",
+                    self.name,
+                )
+            )
+        reason = self.env["sale.return.reason"].search(
+            [("company_id", "in", (False, self.company_id.id))], limit=1
+        )
         return {
             "order_id": self.id,
             "line_ids": [
-                (
-                    0,
-                    0,
-                    {"order_line_id": ln.id, "quantity": ln.qty_delivered, "reason_id": reason.id},
-                )
-                for ln in lines
+                Command.create({"order_line_id": ln.id, "quantity": qty, "reason_id": reason.id})
+                for ln, qty in quantities.items()
             ],
         }
 

@@ -137,14 +137,21 @@ class SaleReturnLine(models.Model):
     def _open_requested_quantities(self):
         """{order line id: quantity claimed by other open returns, not yet
         received}, in one query."""
+        return self._claimed_quantities(self.order_line_id, exclude_ids=self.ids)
+
+    @api.model
+    def _claimed_quantities(self, order_lines, exclude_ids=()):
+        """{order line id: quantity open returns claim and have not received
+        yet}, in one query; as superuser, since other users' returns count
+        too."""
         groups = (
             self.env["sale.return.line"]
             .sudo()
             ._read_group(
                 [
-                    ("order_line_id", "in", self.order_line_id.ids),
+                    ("order_line_id", "in", order_lines.ids),
                     ("state", "in", OPEN_STATES),
-                    ("id", "not in", self.ids),
+                    ("id", "not in", list(exclude_ids)),
                 ],
                 ["order_line_id"],
                 ["quantity:sum", "qty_received:sum"],

@@ -323,6 +323,14 @@ class TestReturnFlows(ReturnCase):
         self.assertEqual(ret.line_ids.quantity, 3)
         self.assertEqual(ret.partner_id, self.customer)
         self.assertEqual(self.customer.sale_return_count, 1)
+        ret.line_ids.quantity = 2
+        ret.action_request()
+        # the next one proposes what is left, not what was delivered
+        action = order.with_user(self.returns_user).action_create_return()
+        self.assertEqual(self.env["sale.return"].browse(action["res_id"]).line_ids.quantity, 1)
+        self._return(order, 1)
+        with self.assertRaisesMessage(UserError, f"Nothing delivered on {order.name} can be"):
+            order.with_user(self.returns_user).action_create_return()
 
 
 @tagged("post_install", "-at_install")
