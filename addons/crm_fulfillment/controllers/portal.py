@@ -6,6 +6,8 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
+from ..tools.returns import returnable_quantity
+
 
 class ReturnPortal(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
@@ -78,6 +80,12 @@ class ReturnPortal(CustomerPortal):
                 not ln.display_type and ln.qty_delivered > 0 and ln.product_id.sale_returnable
             )
         )
+        # What is left to return: delivered, less what open returns claim.
+        claimed = request.env["sale.return.line"].sudo()._claimed_quantities(lines)
+        returnable = {
+            ln.id: returnable_quantity(ln.qty_delivered, claimed.get(ln.id, 0.0)) for ln in lines
+        }
+        lines = lines.filtered(lambda ln: returnable[ln.id] > 0)
         reasons = (
             request.env["sale.return.reason"]
             .sudo()
@@ -93,6 +101,7 @@ class ReturnPortal(CustomerPortal):
         values = {
             "sale_order": order_sudo,
             "lines": lines,
+            "returnable": returnable,
             "reasons": reasons,
             "error": error,
             "post": post,

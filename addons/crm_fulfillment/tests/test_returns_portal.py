@@ -48,6 +48,15 @@ class TestReturnPortal(ReturnCase, HttpCase):
         self.assertEqual(ret.line_ids.quantity, 2)
         self.assertEqual(ret.line_ids.resolution, "exchange")
         self.assertIn(f"/my/returns/{ret.id}?access_token=", done.url)
+        # the form now offers the one item left
+        again = self.url_open(f"/my/orders/{own.id}/return")
+        self.assertIn('max="1.0"', again.text)
+        self.assertRegex(again.text, r'o_returnable"[^>]*>1\.00</td>')
+        second = self._return(own, 1)
+        self.assertIn(
+            "Nothing of this order can be returned",
+            self.url_open(f"/my/orders/{own.id}/return").text,
+        )
 
         listing = self.url_open("/my/returns")
         self.assertIn(ret.name, listing.text)
@@ -60,4 +69,4 @@ class TestReturnPortal(ReturnCase, HttpCase):
         pdf = self.url_open(f"/my/returns/{ret.id}?report_type=html")
         self.assertIn("How to send the goods back", pdf.text)
         visible = self.env["sale.return"].with_user(self.portal_user).search([])
-        self.assertEqual(visible, ret)
+        self.assertEqual(visible, ret | second)
