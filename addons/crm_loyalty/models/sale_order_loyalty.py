@@ -78,12 +78,22 @@ class SaleOrder(models.Model):
 
     def _crm_prepare_earn_entries(self, card, issued, when):
         """Earned points per order line, times the customer's tier
-        multiplier; pending until the program releases them."""
+        multiplier; pending until the program releases them.
+
+        The points are spread over the lines that earned them, as
+        sale_loyalty counts them: not the lines that have no effect on it
+        (shipping, with sale_loyalty_delivery), and only the products the
+        program's rules apply to. Returning a product then takes back what
+        it earned, and shipping keeps nothing after a full return."""
         program = card.program_id
         multiplier = card.crm_tier_id.multiplier or 1.0
         lines = self.order_line.filtered(lambda ln: not ln.is_reward_line and not ln.display_type)
+        lines -= self._get_no_effect_on_threshold_lines()
         if not lines:
             return []
+        valid = program._get_valid_products(lines.product_id).values()
+        eligible = self.env["product.product"].union(*valid) if valid else lines.product_id
+        lines = lines.filtered(lambda ln: ln.product_id in eligible) or lines
         shares = rules.split_points(issued * multiplier, [max(ln.price_total, 0.0) for ln in lines])
         pending = program.crm_points_release != "confirm"
         return [

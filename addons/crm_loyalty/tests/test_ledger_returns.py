@@ -46,6 +46,23 @@ class TestLedgerReturns(LoyaltyCase):
             self.env.flush_all()
         self.assertEqual(len(self._ledger(kind="reverse")), 1)
 
+    def test_points_sit_on_the_products_that_earned_them(self):
+        # the program rewards the mugs only: the spoons earn nothing
+        self.program.rule_ids.product_ids = self.product
+        order = self._loyal_order(lines=((self.product, 2), (self.product_small, 4)))
+        self._validate(order.picking_ids)
+        card = self._card()
+        self.assertEqual(card.points, 200)
+        earned = self._ledger(kind="earn")
+        self.assertEqual(earned.order_line_id.product_id, self.product)
+        self.assertEqual(earned.points, 200)
+        self._odoo_return(order, {self.product_small: 4})  # nothing to take back
+        self.assertFalse(self._ledger(kind="reverse"))
+        self._odoo_return(order, {self.product: 2})  # all of it
+        self.assertEqual(self._ledger(kind="reverse").points, -200)
+        self.assertEqual(card.points, 0)
+        self.assertInvariant(card)
+
     def test_spent_points_capped_at_zero_unless_negative_allowed(self):
         order = self._loyal_order()  # 100
         self._validate(order.picking_ids)
