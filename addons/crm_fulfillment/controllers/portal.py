@@ -6,8 +6,6 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
-from ..tools.returns import returnable_quantity
-
 
 class ReturnPortal(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
@@ -75,17 +73,10 @@ class ReturnPortal(CustomerPortal):
             )
         except (AccessError, MissingError):
             return request.redirect("/my")
-        lines = order_sudo.order_line.filtered(
-            lambda ln: (
-                not ln.display_type and ln.qty_delivered > 0 and ln.product_id.sale_returnable
-            )
-        )
         # What is left to return: delivered, less what open returns claim.
-        claimed = request.env["sale.return.line"].sudo()._claimed_quantities(lines)
-        returnable = {
-            ln.id: returnable_quantity(ln.qty_delivered, claimed.get(ln.id, 0.0)) for ln in lines
-        }
-        lines = lines.filtered(lambda ln: returnable[ln.id] > 0)
+        quantities = order_sudo._returnable_quantities()
+        lines = order_sudo.order_line.browse([ln.id for ln in quantities])
+        returnable = {ln.id: qty for ln, qty in quantities.items()}
         reasons = (
             request.env["sale.return.reason"]
             .sudo()

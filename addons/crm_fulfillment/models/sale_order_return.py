@@ -25,23 +25,26 @@ class SaleOrder(models.Model):
         ret = self.env["sale.return"].create(self._prepare_return_vals())
         return ret._action_view(ret, "crm_fulfillment.action_sale_returns")
 
-    def _prepare_return_vals(self):
-        """The returnable lines with what can still be asked back: delivered,
-        less what open returns already claim."""
+    def _returnable_quantities(self):
+        """{order line: what can still be asked back}: the returnable lines
+        delivered, less what open returns already claim, where some is left.
+        The Return button and the customer's portal form both offer this."""
+        self.ensure_one()
         lines = self.order_line.filtered(
             lambda ln: (
                 not ln.display_type and ln.qty_delivered > 0 and ln.product_id.sale_returnable
             )
         )
         claimed = self.env["sale.return.line"]._claimed_quantities(lines)
-        quantities = {
-            ln: rules.returnable_quantity(ln.qty_delivered, claimed.get(ln.id, 0.0)) for ln in lines
-        }
-        quantities = {
-            ln: qty
-            for ln, qty in quantities.items()
-            if float_compare(qty, 0.0, precision_rounding=ln.product_uom.rounding) > 0
-        }
+        quantities = {}
+        for line in lines:
+            qty = rules.returnable_quantity(line.qty_delivered, claimed.get(line.id, 0.0))
+            if float_compare(qty, 0.0, precision_rounding=line.product_uom.rounding) > 0:
+                quantities[line] = qty
+        return quantities
+
+    def _prepare_return_vals(self):
+        quantities = self._returnable_quantities()
         if not quantities:
             raise UserError(
                 self.env._(

@@ -38,7 +38,9 @@ class SaleReturn(models.Model):
             if moves:
                 shares = ret._crm_move_shares(moves)
                 ret.order_id._crm_reverse_returned(moves, shares)
-                ret.order_id._crm_restore_exchanged(moves.filtered(lambda m, s=shares: not s[m.id]))
+                ret.order_id._crm_restore_exchanged(
+                    moves.filtered(lambda m, s=shares: not s.get(m.id, 1.0))
+                )
         return res
 
     def _on_return_store_credit(self, lines, amounts):
