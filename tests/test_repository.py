@@ -111,6 +111,65 @@ def test_docker_compose_mounts_addons():
     assert "tests" in services
 
 
+SUDO = re.compile(r"\.sudo\(")
+
+
+def uncommented_sudos(path, root=ROOT):
+    """Lines of ``path`` that call sudo() with no comment saying why: on the
+    line itself, or in the three lines above it (a comment may introduce a
+    call written over several lines)."""
+    lines = path.read_text().splitlines()
+    missing = []
+    for number, line in enumerate(lines, start=1):
+        if not SUDO.search(line.split("#", 1)[0]):
+            continue
+        window = lines[max(0, number - 4) : number]
+        if not any("#" in text for text in window):
+            missing.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    return missing
+
+
+def test_every_sudo_says_why(tmp_path):
+    """Each sudo() in the addons' code (tests aside) has a comment saying
+    why it is safe: the reviewer of a new one sees the reasoning or its
+    absence."""
+    missing = [
+        found
+        for path in sorted((ROOT / "addons").rglob("*.py"))
+        if "tests" not in path.relative_to(ROOT / "addons").parts
+        for found in uncommented_sudos(path)
+    ]
+    assert not missing, "sudo() without a comment saying why it is safe:\n" + "\n".join(missing)
+    # The check itself finds an uncommented call, and accepts a commented one.
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "a = 1\nb = 2  # a comment too far above\nc = 3\nd = 4\ne = 5\n"
+        "records.sudo().write({})\n"
+        "# sudo: the caller's access was checked above\n"
+        "other = (\n    records\n    .sudo()\n)\n"
+        "x = 'not a call: .sudo( in a comment'  # .sudo(\n"
+    )
+    assert uncommented_sudos(sample, root=tmp_path) == [
+        "sample.py:6: records.sudo().write({})",
+        "sample.py:12: x = 'not a call: .sudo( in a comment'  # .sudo(",
+    ]
+
+
+@pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)
+def test_tests_init_imports_every_test_module(addon):
+    """Odoo's own runner (odoo-bin --test-enable) sees only the test modules
+    that tests/__init__.py imports; pytest would find the others anyway."""
+    tests = addon / "tests"
+    modules = {p.stem for p in tests.glob("test_*.py")}
+    imported = set()
+    for node in ast.walk(ast.parse((tests / "__init__.py").read_text())):
+        if isinstance(node, ast.ImportFrom):
+            imported |= {alias.name for alias in node.names}
+    assert modules <= imported, f"not imported by {addon.name}/tests/__init__.py: " + ", ".join(
+        sorted(modules - imported)
+    )
+
+
 def _run_tests(env):
     """Run ./run-tests with ``env``; the checks below stop it before pytest."""
     return subprocess.run(

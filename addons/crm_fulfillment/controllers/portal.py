@@ -1,10 +1,16 @@
-import base64
+import math
 
-from odoo import http
+from odoo import Command, http
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
+from odoo.tools import float_compare, float_round
+from odoo.tools.mimetypes import guess_mimetype
+
+# Photos are shown back to staff in the browser: raster images only (an
+# SVG can carry scripts), recognised by their content, not their name.
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 
 
 class ReturnPortal(CustomerPortal):
@@ -73,19 +79,22 @@ class ReturnPortal(CustomerPortal):
             )
         except (AccessError, MissingError):
             return request.redirect("/my")
+        # sudo on the order is safe: _document_check_access checked that the
+        # visitor owns it (or holds its access token).
         # What is left to return: delivered, less what open returns claim.
         quantities = order_sudo._returnable_quantities()
         lines = order_sudo.order_line.browse([ln.id for ln in quantities])
         returnable = {ln.id: qty for ln, qty in quantities.items()}
         reasons = (
             request.env["sale.return.reason"]
+            # sudo: the reasons' names and fees are shown to every customer.
             .sudo()
             .search([("company_id", "in", [False, order_sudo.company_id.id])])
         )
         error = None
         if request.httprequest.method == "POST":
             try:
-                return_sudo = self._create_portal_return(order_sudo, lines, reasons, post)
+                return_sudo = self._create_portal_return(order_sudo, quantities, reasons, post)
                 return request.redirect(return_sudo.get_portal_url())
             except (UserError, ValidationError, ValueError) as exc:
                 error = exc.args[0] if exc.args else str(exc)
@@ -101,10 +110,13 @@ class ReturnPortal(CustomerPortal):
         }
         return request.render("crm_fulfillment.portal_return_request", values)
 
-    def _create_portal_return(self, order_sudo, lines, reasons, post):
+    def _create_portal_return(self, order_sudo, returnable, reasons, post):
         """Create and request the return as superuser: portal users may not
-        create returns themselves; access to the order was checked above
-        and the request checks quantities, window and products."""
+        create returns themselves; access to the order was checked by the
+        caller, the quantities and photos are checked here, and the request
+        checks the window and the products. ``returnable``: {order line:
+        what can still be returned}. Bad input raises a UserError before
+        anything is written."""
         reason = reasons.filtered(lambda r: str(r.id) == post.get("reason_id"))
         if not reason:
             raise UserError(request.env._("Choose a reason for the return."))
@@ -114,24 +126,24 @@ class ReturnPortal(CustomerPortal):
             else "refund"
         )
         line_vals = []
-        for line in lines:
-            qty = float(post.get(f"qty_{line.id}") or 0)
+        for line in returnable:
+            qty = self._portal_return_quantity(line, post.get(f"qty_{line.id}"), returnable)
             if qty:
                 line_vals.append(
-                    (
-                        0,
-                        0,
+                    Command.create(
                         {
                             "order_line_id": line.id,
                             "quantity": qty,
                             "reason_id": reason.id,
                             "resolution": resolution,
-                        },
+                        }
                     )
                 )
         if not line_vals:
             raise UserError(request.env._("Enter the quantity of at least one product to return."))
+        photos = self._portal_return_photos(order_sudo.company_id)
         with request.env.cr.savepoint():
+            # sudo: see the docstring.
             return_sudo = (
                 request.env["sale.return"]
                 .sudo()
@@ -146,23 +158,78 @@ class ReturnPortal(CustomerPortal):
                 )
             )
             return_sudo.action_request()
-        photos = request.httprequest.files.getlist("photos")
-        request.env["ir.attachment"].sudo().create(
-            [
-                {
-                    "name": photo.filename,
-                    "datas": base64.b64encode(photo.read()),
-                    "res_model": "sale.return",
-                    "res_id": return_sudo.id,
-                }
-                for photo in photos
-                if photo.filename
-            ]
-        )
-        return_sudo.message_post(
-            body=request.env._("Requested by the customer from the portal."),
-            attachment_ids=return_sudo.env["ir.attachment"]
-            .search([("res_model", "=", "sale.return"), ("res_id", "=", return_sudo.id)])
-            .ids,
-        )
+            # The photos were checked above; message_post stores them on the
+            # return, whose chatter staff read.
+            return_sudo.message_post(
+                body=request.env._("Requested by the customer from the portal."),
+                attachments=photos,
+            )
         return return_sudo
+
+    @staticmethod
+    def _portal_return_quantity(line, raw, returnable):
+        """The quantity typed for ``line``: a finite number, not negative,
+        within what can still be returned, rounded to the unit."""
+        raw = (raw or "").strip()
+        if not raw:
+            return 0.0
+        product = line.product_id.display_name
+        try:
+            qty = float(raw)
+        except ValueError:
+            qty = math.nan
+        if not math.isfinite(qty) or qty < 0:
+            raise UserError(
+                request.env._(
+                    "Enter the quantity of %(product)s as a number, 0 or more.", product=product
+                )
+            )
+        rounding = line.product_uom.rounding
+        qty = float_round(qty, precision_rounding=rounding)
+        available = returnable.get(line, 0.0)
+        if float_compare(qty, available, precision_rounding=rounding) > 0:
+            raise UserError(
+                request.env._(
+                    "Only %(available)s %(uom)s of %(product)s can still be returned; "
+                    "%(asked)s asked.",
+                    available=available,
+                    uom=line.product_uom.name,
+                    product=product,
+                    asked=qty,
+                )
+            )
+        return qty
+
+    @staticmethod
+    def _portal_return_photos(company):
+        """[(name, bytes)] of the uploaded photos, within the company's
+        limits: images by their content, so many, so large."""
+        files = [f for f in request.httprequest.files.getlist("photos") if f.filename]
+        limit = company.return_portal_max_photos
+        if len(files) > limit:
+            raise UserError(
+                request.env._("Attach at most %(count)s photos.", count=limit)
+                if limit
+                else request.env._("Photos can't be attached to a return request.")
+            )
+        max_bytes = company.return_portal_max_photo_mb * 1024 * 1024
+        photos = []
+        for upload in files:
+            data = upload.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise UserError(
+                    request.env._(
+                        "%(name)s is larger than %(size)s MB.",
+                        name=upload.filename,
+                        size=company.return_portal_max_photo_mb,
+                    )
+                )
+            if guess_mimetype(data) not in PHOTO_TYPES:
+                raise UserError(
+                    request.env._(
+                        "%(name)s is not a photo: attach JPEG, PNG, GIF or WebP images.",
+                        name=upload.filename,
+                    )
+                )
+            photos.append((upload.filename, data))
+        return photos

@@ -33,3 +33,14 @@ class ResCompany(models.Model):
         string="Post Refunds",
         help="Post the credit notes of refunded returns at once instead of leaving them in draft.",
     )
+    return_portal_max_photos = fields.Integer(
+        string="Photos per Return Request",
+        default=5,
+        help="How many photos a customer may attach to a return request on the portal. "
+        "0 = no photos.",
+    )
+    return_portal_max_photo_mb = fields.Integer(
+        string="Largest Photo (MB)",
+        default=5,
+        help="The largest photo a customer may attach to a return request on the portal.",
+    )

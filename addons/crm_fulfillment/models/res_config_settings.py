@@ -26,3 +26,9 @@ class ResConfigSettings(models.TransientModel):
     return_post_credit_notes = fields.Boolean(
         related="company_id.return_post_credit_notes", readonly=False
     )
+    return_portal_max_photos = fields.Integer(
+        related="company_id.return_portal_max_photos", readonly=False
+    )
+    return_portal_max_photo_mb = fields.Integer(
+        related="company_id.return_portal_max_photo_mb", readonly=False
+    )

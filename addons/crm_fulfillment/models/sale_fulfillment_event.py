@@ -9,8 +9,11 @@ class SaleFulfillmentEvent(models.Model):
     _description = "Fulfilment Stage Change"
     _order = "date desc, id desc"
     _rec_name = "to_stage_id"
+    _check_company_auto = True
 
-    order_id = fields.Many2one("sale.order", required=True, index=True, ondelete="cascade")
+    order_id = fields.Many2one(
+        "sale.order", required=True, index=True, ondelete="cascade", check_company=True
+    )
     from_stage_id = fields.Many2one("sale.fulfillment.stage", string="From", ondelete="restrict")
     to_stage_id = fields.Many2one(
         "sale.fulfillment.stage", string="To", required=True, ondelete="restrict"
@@ -26,7 +29,7 @@ class SaleFulfillmentEvent(models.Model):
     # Copied from the order when the event is written (not related fields:
     # they would cost one more UPDATE per batch of events).
     company_id = fields.Many2one("res.company", required=True, index=True)
-    warehouse_id = fields.Many2one("stock.warehouse")
+    warehouse_id = fields.Many2one("stock.warehouse", check_company=True)
     # Indexed so that deleting or merging a contact does not scan the
     # whole history to unlink it.
     partner_id = fields.Many2one("res.partner", string="Customer", index="btree_not_null")

@@ -54,12 +54,15 @@ class SaleFulfillmentStage(models.Model):
     @api.model
     @ormcache()
     def _ids_by_code(self):
+        # sudo: stages are shared configuration every user may read; the
+        # cache must not depend on who filled it.
         return {stage.code: stage.id for stage in self.sudo().search([])}
 
     def _by_code(self):
         """{code: stage} of all stages; the ids are cached (codes never
         change and stages are never deleted), so a stage change of an order
         costs no query to find its stage."""
+        # sudo: the stage sync runs as superuser (see sale.order).
         return {
             code: self.sudo().browse(stage_id) for code, stage_id in self._ids_by_code().items()
         }

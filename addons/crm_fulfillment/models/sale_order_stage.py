@@ -1,10 +1,22 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare
 
 from ..tools import stages as rules
 
 DEFER = "fulfillment_defer_sync"
+# Follow from the order's documents; written by the sync, the SLA cron and
+# the delivery confirmation only (as superuser, after their checks).
+FULFILLMENT_FIELDS = frozenset(
+    {
+        "fulfillment_stage_id",
+        "fulfillment_stage_date",
+        "fulfillment_shipped_date",
+        "fulfillment_delivered_date",
+        "fulfillment_late",
+        "fulfillment_late_stage_id",
+    }
+)
 
 
 class SaleOrder(models.Model):
@@ -130,7 +142,12 @@ class SaleOrder(models.Model):
         """
         if self.env.context.get(DEFER) or not self:
             return
-        orders = self.sudo().exists()
+        # Only the install hook (as superuser) may silence history and emails.
+        quiet = (
+            {} if self.env.su else {"fulfillment_no_event": False, "fulfillment_no_notify": False}
+        )
+        # sudo: see the docstring; the stage follows from the documents.
+        orders = self.sudo().with_context(**quiet).exists()
         stage_by_code = self.env["sale.fulfillment.stage"]._by_code()
         when = when or fields.Datetime.now()
         targets = orders._fulfillment_target_codes()
@@ -147,7 +164,8 @@ class SaleOrder(models.Model):
             vals = {"fulfillment_stage_id": stage.id, "fulfillment_stage_date": when}
             vals.update(self._fulfillment_stage_entry_vals(stage, when))
             orders.browse(order_ids).write(vals)
-        if events and not self.env.context.get("fulfillment_no_event"):
+        if events and not orders.env.context.get("fulfillment_no_event"):
+            # sudo: the history is written by this sync only, never by users.
             self.env["sale.fulfillment.event"].sudo().create(events)
         for order, old, new in changes:
             order._fulfillment_stage_changed(old, new)
@@ -204,24 +222,52 @@ class SaleOrder(models.Model):
 
     def action_draft(self):
         res = super().action_draft()
-        self.write({"fulfillment_delivered_date": False, "fulfillment_shipped_date": False})
+        # sudo: workflow fields; sale's action_draft checked the caller.
+        self.sudo().write({"fulfillment_delivered_date": False, "fulfillment_shipped_date": False})
         self._fulfillment_sync()
         return res
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su and any(FULFILLMENT_FIELDS & set(vals) for vals in vals_list):
+            self._raise_fulfillment_fields()
         orders = super().create(vals_list)
         orders._fulfillment_sync()
         return orders
 
+    def write(self, vals):
+        if not self.env.su and FULFILLMENT_FIELDS & set(vals):
+            self._raise_fulfillment_fields()
+        return super().write(vals)
+
+    def _raise_fulfillment_fields(self):
+        raise UserError(
+            self.env._(
+                "The fulfilment stage, its dates and the late flag follow from the order's "
+                "deliveries and payments; they can't be set by hand."
+            )
+        )
+
     def action_fulfillment_recompute(self):
+        self._check_fulfillment_rights()
         self._fulfillment_sync()
         return True
+
+    def _check_fulfillment_rights(self):
+        """Buttons that move orders as superuser: the caller follows
+        fulfilment and may change these orders (record rules: own orders,
+        company)."""
+        if self.env.su:
+            return
+        if not self.env.user.has_group("crm_fulfillment.group_fulfillment_user"):
+            raise AccessError(self.env._("You are not allowed to change the fulfilment of orders."))
+        self.check_access("write")
 
     # ------------------------------------------------------------------
     # Delivered
     # ------------------------------------------------------------------
     def action_fulfillment_mark_delivered(self):
+        self._check_fulfillment_rights()
         self._check_fulfillment_deliverable(fields.Datetime.now())
         return {
             "type": "ir.actions.act_window",
@@ -259,7 +305,9 @@ class SaleOrder(models.Model):
         """Confirm delivery: the button, a carrier integration or the
         auto-delivery cron call this."""
         date = date or fields.Datetime.now()
+        self._check_fulfillment_rights()
         self._check_fulfillment_deliverable(date)
+        # sudo: the delivered date is read-only for users; rights checked above.
         self.sudo().write({"fulfillment_delivered_date": date})
         self._fulfillment_sync(when=date)
         return True

@@ -3,6 +3,14 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare
 
 OPEN_STATES = ("requested", "approved")
+# Changed only by the return's own methods, which write them as superuser
+# after checking the caller's group and access; a direct write (RPC, an
+# import) by anyone else is refused.
+WORKFLOW_FIELDS = frozenset(
+    {"state", "request_date", "reject_reason", "credit_note_ids", "picking_ids", "partner_id"}
+)
+# What the return claims: fixed once it is requested.
+DRAFT_FIELDS = frozenset({"order_id", "company_id"})
 
 
 class SaleReturn(models.Model):
@@ -10,6 +18,7 @@ class SaleReturn(models.Model):
     _description = "Return (RMA)"
     _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "id desc"
+    _check_company_auto = True
 
     name = fields.Char(
         string="Reference",
@@ -42,6 +51,7 @@ class SaleReturn(models.Model):
         index=True,
         domain="[('state', '=', 'sale'), ('company_id', '=', company_id)]",
         tracking=True,
+        check_company=True,
     )
     partner_id = fields.Many2one(
         related="order_id.partner_id", store=True, index=True, string="Customer"
@@ -104,9 +114,43 @@ class SaleReturn(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if not self.env.su and WORKFLOW_FIELDS & set(vals):
+                self._raise_workflow_fields()
             if vals.get("order_id") and not vals.get("company_id"):
                 vals["company_id"] = self.env["sale.order"].browse(vals["order_id"]).company_id.id
         return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._check_protected_write(vals)
+        return super().write(vals)
+
+    def _check_protected_write(self, vals):
+        """Workflow fields move through the return's methods only, and what
+        a return claims is fixed once it is requested."""
+        if WORKFLOW_FIELDS & set(vals):
+            self._raise_workflow_fields()
+        if DRAFT_FIELDS & set(vals) and any(ret.state != "draft" for ret in self):
+            raise UserError(
+                self.env._("The order and company of a return can't change once it is requested.")
+            )
+
+    def _raise_workflow_fields(self):
+        raise UserError(
+            self.env._(
+                "The status, dates, customer, transfers and credit notes of a return "
+                "change through its buttons only."
+            )
+        )
+
+    def _check_access_for_action(self, group="crm_fulfillment.group_fulfillment_user"):
+        """Before a button writes as superuser: the caller has the group and
+        may change these returns (record rules: own orders, company)."""
+        if self.env.su:
+            return
+        if not self.env.user.has_group(group):
+            raise AccessError(self.env._("You are not allowed to handle returns."))
+        self.check_access("write")
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
@@ -117,9 +161,12 @@ class SaleReturn(models.Model):
     # Request
     # ------------------------------------------------------------------
     def action_request(self):
+        self._check_access_for_action()
         self._check_request()
         for ret in self:
-            ret.write(ret._prepare_request_vals())
+            # sudo: the state is a workflow field; the caller's rights and the
+            # request itself were checked just above.
+            ret.sudo().write(ret._prepare_request_vals())
         self._auto_approve_or_ask()
         return True
 
@@ -175,6 +222,8 @@ class SaleReturn(models.Model):
                 < 0
             )
             if auto:
+                # sudo: approval below the company's limit needs no manager;
+                # the request was checked in action_request.
                 ret.sudo()._approve()
                 ret.message_post(body=self.env._("Approved automatically."))
             else:
@@ -188,8 +237,11 @@ class SaleReturn(models.Model):
     # Approval
     # ------------------------------------------------------------------
     def _check_manager(self):
+        if self.env.su:
+            return
         if not self.env.user.has_group("crm_fulfillment.group_fulfillment_manager"):
             raise AccessError(self.env._("Only a returns manager can approve or reject returns."))
+        self.check_access("write")
 
     def action_approve(self):
         self._check_manager()
@@ -201,10 +253,13 @@ class SaleReturn(models.Model):
                     ", ".join(not_requested.mapped("name")),
                 )
             )
-        self._approve()
+        # sudo: a workflow change, by a manager checked above.
+        self.sudo()._approve()
         return True
 
     def _approve(self):
+        """As superuser (see the callers): creates the return transfers and
+        moves the state."""
         for ret in self:
             ret._create_return_pickings()
             ret.state = "approved"
@@ -235,7 +290,8 @@ class SaleReturn(models.Model):
             raise UserError(self.env._("Say why the return is rejected: the customer reads it."))
         if any(ret.state not in ("requested",) for ret in self):
             raise UserError(self.env._("Only requested returns can be rejected."))
-        self.write({"state": "rejected", "reject_reason": reason.strip()})
+        # sudo: workflow fields, by a manager checked above.
+        self.sudo().write({"state": "rejected", "reject_reason": reason.strip()})
         self.activity_unlink(["mail.mail_activity_data_todo"])
         template = self.env.ref("crm_fulfillment.mail_template_return_rejected")
         for ret in self:
@@ -254,6 +310,7 @@ class SaleReturn(models.Model):
         }
 
     def action_cancel(self):
+        self._check_access_for_action()
         if any(ret.state in ("received", "done") for ret in self):
             raise UserError(self.env._("Received returns can't be cancelled; resolve them."))
         for ret in self:
@@ -266,21 +323,27 @@ class SaleReturn(models.Model):
                     )
                 )
         self.picking_ids.filtered(lambda p: p.state not in ("done", "cancel")).action_cancel()
-        self.write({"state": "cancelled"})
+        # sudo: workflow field; group and access checked above.
+        self.sudo().write({"state": "cancelled"})
         return True
 
     def action_draft(self):
+        self._check_access_for_action()
         if any(ret.state not in ("cancelled", "rejected") for ret in self):
             raise UserError(self.env._("Only cancelled or rejected returns can be reset to draft."))
-        self.write({"state": "draft", "reject_reason": False})
+        # sudo: workflow fields; group and access checked above.
+        self.sudo().write({"state": "draft", "reject_reason": False})
         return True
 
     # ------------------------------------------------------------------
     # Receipt
     # ------------------------------------------------------------------
     def _receive_from_pickings(self, pickings):
-        """Called when return pickings are validated."""
-        for ret in self.filtered(lambda r: r.state == "approved"):
+        """Called when return pickings are validated, by whoever validated
+        them (a warehouse user): the received quantities and the state
+        follow from the done moves, as superuser."""
+        # sudo: workflow fields that follow from transfers the caller validated.
+        for ret in self.sudo().filtered(lambda r: r.state == "approved"):
             lines = ret.line_ids._register_received(pickings.move_ids)
             ret._update_receipt_state()
             ret._on_return_received(lines)
@@ -290,7 +353,8 @@ class SaleReturn(models.Model):
         any more and some goods came back (the rest may have been cancelled:
         the customer kept them). With nothing received, it stays approved,
         to be cancelled."""
-        for ret in self.filtered(lambda r: r.state == "approved"):
+        # sudo: the state follows from the transfers, whoever moved them.
+        for ret in self.sudo().filtered(lambda r: r.state == "approved"):
             waiting = ret.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
             if not waiting and any(ret.line_ids.mapped("qty_received")):
                 ret.state = "received"

@@ -7,11 +7,32 @@ from odoo.tools import float_compare, float_is_zero
 from ..tools import returns as rules
 from .sale_return import OPEN_STATES
 
+# Written by the return's own methods only (as superuser, after their checks).
+WORKFLOW_FIELDS = frozenset(
+    {
+        "return_id",
+        "state",
+        "company_id",
+        "product_id",
+        "qty_received",
+        "qty_scrapped",
+        "resolved",
+        "amount",
+        "fee_amount",
+        "refund_amount",
+    }
+)
+# What the customer claims: fixed once the return is requested.
+DRAFT_FIELDS = frozenset({"order_line_id", "quantity", "reason_id"})
+# How staff handle the goods: open until the return is resolved.
+HANDLING_STATES = ("draft", "requested", "approved", "received")
+
 
 class SaleReturnLine(models.Model):
     _name = "sale.return.line"
     _description = "Return Line"
     _order = "return_id, sequence, id"
+    _check_company_auto = True
 
     return_id = fields.Many2one("sale.return", required=True, index=True, ondelete="cascade")
     sequence = fields.Integer(default=10)
@@ -23,12 +44,13 @@ class SaleReturnLine(models.Model):
         required=True,
         index=True,
         domain="[('order_id', '=', order_id), ('display_type', '=', False)]",
+        check_company=True,
     )
     product_id = fields.Many2one(related="order_line_id.product_id", store=True, string="Product")
     product_uom_id = fields.Many2one(related="order_line_id.product_uom", string="Unit")
     currency_id = fields.Many2one(related="order_line_id.currency_id")
     quantity = fields.Float(digits="Product Unit of Measure", required=True, default=1.0)
-    reason_id = fields.Many2one("sale.return.reason", required=True)
+    reason_id = fields.Many2one("sale.return.reason", required=True, check_company=True)
     condition = fields.Selection(
         [("stock", "Back to Stock"), ("scrap", "Scrap")],
         default="stock",
@@ -44,6 +66,7 @@ class SaleReturnLine(models.Model):
     exchange_product_id = fields.Many2one(
         "product.product",
         string="Exchange For",
+        check_company=True,
         help="The variant to send instead; empty = the same product.",
     )
     qty_received = fields.Float(digits="Product Unit of Measure", readonly=True, copy=False)
@@ -81,9 +104,41 @@ class SaleReturnLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su and any(
+            (WORKFLOW_FIELDS - {"return_id"}) & set(vals) for vals in vals_list
+        ):
+            self._raise_workflow_fields()
         lines = super().create(vals_list)
         lines._check_return_is_draft()
         return lines
+
+    def write(self, vals):
+        if not self.env.su:
+            self._check_protected_write(vals)
+        return super().write(vals)
+
+    def _check_protected_write(self, vals):
+        if WORKFLOW_FIELDS & set(vals):
+            self._raise_workflow_fields()
+        if DRAFT_FIELDS & set(vals):
+            self._check_return_is_draft()
+        if set(vals) - DRAFT_FIELDS:
+            closed = self.return_id.filtered(lambda r: r.state not in HANDLING_STATES)
+            if closed:
+                raise UserError(
+                    self.env._(
+                        "%s is closed: its lines can't be changed any more.",
+                        ", ".join(closed.mapped("name")),
+                    )
+                )
+
+    def _raise_workflow_fields(self):
+        raise UserError(
+            self.env._(
+                "Received and scrapped quantities, amounts and the resolution status "
+                "of a return line change through the return's buttons and transfers only."
+            )
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_in_draft(self):
@@ -119,6 +174,14 @@ class SaleReturnLine(models.Model):
                     )
                 )
 
+    @api.constrains("order_line_id", "return_id")
+    def _check_order_line(self):
+        for line in self:
+            if line.order_line_id.order_id != line.return_id.order_id:
+                raise ValidationError(
+                    self.env._("%s is not on the returned order.", line.order_line_id.display_name)
+                )
+
     @api.constrains("exchange_product_id", "order_line_id")
     def _check_exchange_product(self):
         for line in self.filtered("exchange_product_id"):
@@ -142,10 +205,11 @@ class SaleReturnLine(models.Model):
     @api.model
     def _claimed_quantities(self, order_lines, exclude_ids=()):
         """{order line id: quantity open returns claim and have not received
-        yet}, in one query; as superuser, since other users' returns count
-        too."""
+        yet}, in one query."""
         groups = (
             self.env["sale.return.line"]
+            # sudo: other users' returns claim the same goods; only sums of
+            # quantities per order line the caller already holds come back.
             .sudo()
             ._read_group(
                 [
@@ -244,7 +308,8 @@ class SaleReturnLine(models.Model):
 
     def _register_received(self, moves):
         """Spread what the validated return moves brought back over the
-        lines of each order line; returns the lines that received goods."""
+        lines of each order line; returns the lines that received goods.
+        Called on the return as superuser (see sale.return)."""
         received = defaultdict(float)
         for move in moves.filtered(
             lambda m: m.state == "done" and m.location_id.usage == "customer"

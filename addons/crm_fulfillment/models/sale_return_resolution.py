@@ -10,8 +10,13 @@ class SaleReturn(models.Model):
     _inherit = "sale.return"
 
     def action_done(self):
+        """Resolve: credit notes, replacement deliveries and store credit are
+        money, so a returns manager resolves."""
+        self._check_manager()
         self._check_done()
-        for ret in self:
+        # sudo: the resolution writes workflow fields and creates documents
+        # the manager checked above may not create themselves (credit notes).
+        for ret in self.sudo():
             todo = ret.line_ids.filtered(lambda ln: not ln.resolved and ln.qty_received)
             by_resolution = defaultdict(lambda: self.env["sale.return.line"])
             for line in todo:
@@ -53,8 +58,8 @@ class SaleReturn(models.Model):
                     self.order_id.name,
                 )
             )
-        # As superuser, like sale's own invoicing: returns managers resolve
-        # returns without being accountants; the amounts come from the order.
+        # sudo, like sale's own invoicing: returns managers resolve returns
+        # without being accountants; the amounts come from the order.
         credit_note = (
             self.env["account.move"]
             .sudo()

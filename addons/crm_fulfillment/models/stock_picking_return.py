@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class StockPicking(models.Model):
@@ -7,6 +8,24 @@ class StockPicking(models.Model):
     sale_return_id = fields.Many2one(
         "sale.return", string="Return (RMA)", index=True, copy=False, readonly=True
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(vals.get("sale_return_id") for vals in vals_list):
+            self._raise_return_link()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and "sale_return_id" in vals:
+            self._raise_return_link()
+        return super().write(vals)
+
+    def _raise_return_link(self):
+        raise UserError(
+            self.env._(
+                "Transfers are linked to a return when it is approved or resolved, not by hand."
+            )
+        )
 
     def _action_done(self):
         res = super()._action_done()
@@ -18,7 +37,9 @@ class StockPicking(models.Model):
         # The rest of a partly received return still belongs to the return.
         backorder = super()._create_backorder_picking()
         if self.sale_return_id:
-            backorder.sale_return_id = self.sale_return_id
+            # sudo: the backorder continues a transfer of the return; the link
+            # is a workflow field that users can't write themselves.
+            backorder.sudo().sale_return_id = self.sale_return_id
         return backorder
 
     def action_cancel(self):

@@ -1,6 +1,11 @@
 from . import (
+    test_fulfillment_payment,
     test_fulfillment_portal,
     test_fulfillment_sla,
     test_fulfillment_stages,
+    test_returns,
+    test_returns_concurrency,
+    test_returns_portal,
     test_stage_rules,
+    test_trust,
 )

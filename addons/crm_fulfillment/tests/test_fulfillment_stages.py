@@ -154,7 +154,7 @@ class TestFulfillmentStages(FulfillmentCase):
         self.assertEqual(len(order.fulfillment_event_ids), 3)
 
     def test_mark_delivered_wizard_as_salesman(self):
-        order = self._order()
+        order = self._order(user_id=self.salesman.id)
         self._validate(order.picking_ids)
         action = order.with_user(self.salesman).action_fulfillment_mark_delivered()
         wizard = Form(

@@ -26,7 +26,7 @@ class TestReturnFlows(ReturnCase):
         self.assertEqual(ret.state, "received")
         self.assertEqual(ret.line_ids.qty_received, 2)
         self.assertEqual(line.qty_delivered, 1)  # Odoo's delivered quantity follows the return
-        ret.action_done()
+        ret.with_user(self.returns_manager).action_done()
         self.assertEqual(ret.state, "done")
         credit_note = ret.credit_note_ids
         self.assertEqual(len(credit_note), 1)
@@ -180,7 +180,7 @@ class TestReturnFlows(ReturnCase):
         scraps = self.env["stock.scrap"].search([("origin", "=", ret.name)])
         self.assertEqual(sorted(scraps.mapped("scrap_qty")), [1, 1])  # each item scrapped once
         self.assertEqual(set(scraps.mapped("state")), {"done"})
-        ret.action_done()
+        ret.with_user(self.returns_manager).action_done()
         self.assertEqual(ret.credit_note_ids.invoice_line_ids.filtered("product_id").quantity, 2)
 
     def test_after_a_partial_receipt_the_rest_is_cancelled_not_the_return(self):
@@ -196,7 +196,7 @@ class TestReturnFlows(ReturnCase):
         backorder.action_cancel()  # the customer keeps the second item
         self.assertEqual(ret.state, "received")
         self.assertEqual(ret.line_ids.qty_received, 1)
-        ret.action_done()
+        ret.with_user(self.returns_manager).action_done()
         self.assertEqual(ret.credit_note_ids.invoice_line_ids.filtered("product_id").quantity, 1)
         self.assertEqual(order.order_line.qty_delivered, 2)
 
