@@ -352,10 +352,10 @@ def _deliveries(env, warehouse, first_order, last_order, ours=True):
                fulfillment_late = false, fulfillment_delivered_percent = 100
           FROM s WHERE so.id = s.id;
         INSERT INTO sale_fulfillment_event (order_id, from_stage_id, to_stage_id, date, duration_hours,
-                                            user_id, company_id, warehouse_id, partner_id,
+                                            source, user_id, company_id, warehouse_id, partner_id,
                                             create_date, write_date, create_uid, write_uid)
         SELECT so.id, e.from_stage, e.to_stage, e.date,
-               EXTRACT(EPOCH FROM e.date - e.since) / 3600.0, 1, so.company_id, so.warehouse_id,
+               EXTRACT(EPOCH FROM e.date - e.since) / 3600.0, 'live', 1, so.company_id, so.warehouse_id,
                so.partner_id, now(), now(), 1, 1
           FROM sale_order so
           JOIN stock_picking sp ON sp.sale_id = so.id

@@ -8,6 +8,7 @@ from . import (
     sale_fulfillment_event,
     sale_fulfillment_report,
     sale_fulfillment_stage,
+    sale_order_history,
     sale_order_return,
     sale_order_sla,
     sale_order_stage,

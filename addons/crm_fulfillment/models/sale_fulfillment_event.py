@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class SaleFulfillmentEvent(models.Model):
@@ -26,6 +26,23 @@ class SaleFulfillmentEvent(models.Model):
         help="How long the order stayed in the stage it left.",
     )
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user)
+    source = fields.Selection(
+        [("live", "Recorded"), ("history", "Rebuilt from documents")],
+        default="live",
+        required=True,
+        help="Rebuilt: the change happened before the addon was installed; its date comes "
+        "from the order's documents (creation, confirmation, validated transfers).",
+    )
+    payment_received = fields.Boolean(
+        readonly=True,
+        help="The order left 'Awaiting Payment' because it was paid in full.",
+    )
+    label = fields.Char(
+        string="Stage",
+        compute="_compute_label",
+        help="What the customer and staff read: 'Paid' where the order left "
+        "'Awaiting Payment' because it was paid.",
+    )
     # Copied from the order when the event is written (not related fields:
     # they would cost one more UPDATE per batch of events).
     company_id = fields.Many2one("res.company", required=True, index=True)
@@ -33,3 +50,14 @@ class SaleFulfillmentEvent(models.Model):
     # Indexed so that deleting or merging a contact does not scan the
     # whole history to unlink it.
     partner_id = fields.Many2one("res.partner", string="Customer", index="btree_not_null")
+
+    @api.depends("to_stage_id", "payment_received")
+    def _compute_label(self):
+        for event in self:
+            stage = event.to_stage_id
+            if not event.payment_received:
+                event.label = stage.name
+            elif stage.code == "paid":
+                event.label = self.env._("Paid")
+            else:
+                event.label = self.env._("Paid, %s", stage.name)

@@ -4,6 +4,10 @@ from odoo.tools import ormcache
 
 from ..tools.stages import CODES
 
+# "paid" is the stage after confirmation: paid only where payment before
+# shipping applies (the code stays for compatibility).
+CODE_LABELS = {"paid": "Confirmed"}
+
 
 class SaleFulfillmentStage(models.Model):
     _name = "sale.fulfillment.stage"
@@ -12,7 +16,7 @@ class SaleFulfillmentStage(models.Model):
 
     name = fields.Char(required=True, translate=True)
     code = fields.Selection(
-        [(code, code.replace("_", " ").capitalize()) for code in CODES],
+        [(code, CODE_LABELS.get(code, code.replace("_", " ").capitalize())) for code in CODES],
         required=True,
         readonly=True,
         help="Technical code the stage rules use; it can't be changed.",

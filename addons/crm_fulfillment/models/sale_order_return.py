@@ -27,12 +27,17 @@ class SaleOrder(models.Model):
 
     def _returnable_quantities(self):
         """{order line: what can still be asked back}: the returnable lines
-        delivered, less what open returns already claim, where some is left.
-        The Return button and the customer's portal form both offer this."""
+        delivered, within their return window, less what open returns
+        already claim, where some is left. The Return button, the
+        customer's portal form and its button all offer this."""
         self.ensure_one()
+        now = fields.Datetime.now()
         lines = self.order_line.filtered(
             lambda ln: (
-                not ln.display_type and ln.qty_delivered > 0 and ln.product_id.sale_returnable
+                not ln.display_type
+                and ln.qty_delivered > 0
+                and ln.product_id.sale_returnable
+                and not (ln._return_window_end() and now > ln._return_window_end())
             )
         )
         claimed = self.env["sale.return.line"]._claimed_quantities(lines)
@@ -49,7 +54,7 @@ class SaleOrder(models.Model):
             raise UserError(
                 self.env._(
                     "Nothing delivered on %s can be returned any more: it was returned, "
-                    "or open returns already claim it.",
+                    "open returns already claim it, or its return window has closed.",
                     self.name,
                 )
             )
@@ -66,6 +71,29 @@ class SaleOrder(models.Model):
 
     def action_view_returns(self):
         return self.return_ids._action_view(self.return_ids, "crm_fulfillment.action_sale_returns")
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    def _return_window_days(self):
+        self.ensure_one()
+        return (
+            self.product_id.categ_id.return_window_days
+            or self.order_id.company_id.return_window_days
+        )
+
+    def _return_window_end(self):
+        """The last moment the customer may ask to return this line: the
+        window counts from the confirmed delivery, else from the first
+        delivery that left (dates of the documents, never of the install);
+        None when there is no limit or nothing left yet."""
+        self.ensure_one()
+        order = self.order_id
+        return rules.window_end(
+            order.fulfillment_delivered_date or order.fulfillment_shipped_date,
+            self._return_window_days(),
+        )
 
 
 class ResPartner(models.Model):

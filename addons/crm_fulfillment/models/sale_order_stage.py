@@ -15,6 +15,7 @@ FULFILLMENT_FIELDS = frozenset(
         "fulfillment_delivered_date",
         "fulfillment_late",
         "fulfillment_late_stage_id",
+        "fulfillment_payment_override",
     }
 )
 
@@ -38,6 +39,17 @@ class SaleOrder(models.Model):
     )
     fulfillment_shipped_date = fields.Datetime(string="Shipped On", readonly=True, copy=False)
     fulfillment_delivered_date = fields.Datetime(string="Delivered On", readonly=True, copy=False)
+    fulfillment_payment_override = fields.Boolean(
+        string="Ships Before Payment",
+        readonly=True,
+        copy=False,
+        help="A manager allowed the goods to leave before the order is paid.",
+    )
+    fulfillment_paid = fields.Boolean(
+        string="Paid",
+        compute="_compute_fulfillment_paid",
+        help="Payment before shipping applies to the order and it is paid in full.",
+    )
     fulfillment_delivered_percent = fields.Float(
         string="Delivered %",
         compute="_compute_fulfillment_delivered_percent",
@@ -56,6 +68,21 @@ class SaleOrder(models.Model):
             ordered = sum(lines.mapped("product_uom_qty"))
             delivered = sum(min(ln.qty_delivered, ln.product_uom_qty) for ln in lines)
             order.fulfillment_delivered_percent = 100.0 * delivered / ordered if ordered else 0.0
+
+    def _compute_fulfillment_paid(self):
+        """Paid is said only where payment is checked: a confirmed order
+        that must be paid before shipping, and is."""
+        for order in self:
+            order.fulfillment_paid = (
+                order.state == "sale"
+                and order._fulfillment_requires_payment()
+                and float_compare(
+                    order._fulfillment_paid_amount(),
+                    order.amount_total,
+                    precision_rounding=order.currency_id.rounding,
+                )
+                >= 0
+            )
 
     # ------------------------------------------------------------------
     # Facts -> stage
@@ -84,7 +111,11 @@ class SaleOrder(models.Model):
 
     def _fulfillment_awaiting_payment(self):
         self.ensure_one()
-        if self.state != "sale" or not self._fulfillment_requires_payment():
+        if (
+            self.state != "sale"
+            or self.fulfillment_payment_override
+            or not self._fulfillment_requires_payment()
+        ):
             return False
         paid = self._fulfillment_paid_amount()
         return (
@@ -151,6 +182,7 @@ class SaleOrder(models.Model):
         stage_by_code = self.env["sale.fulfillment.stage"]._by_code()
         when = when or fields.Datetime.now()
         targets = orders._fulfillment_target_codes()
+        first_shipped = orders._fulfillment_first_shipped_dates()
         changes, events, by_stage = [], [], {}
         for order in orders:
             new = stage_by_code.get(targets[order.id])
@@ -164,6 +196,12 @@ class SaleOrder(models.Model):
             vals = {"fulfillment_stage_id": stage.id, "fulfillment_stage_date": when}
             vals.update(self._fulfillment_stage_entry_vals(stage, when))
             orders.browse(order_ids).write(vals)
+        by_date = {}
+        for order in orders.filtered(lambda o: not o.fulfillment_shipped_date):
+            if first_shipped.get(order.id):
+                by_date.setdefault(first_shipped[order.id], []).append(order.id)
+        for date, order_ids in by_date.items():
+            orders.browse(order_ids).write({"fulfillment_shipped_date": date})
         if events and not orders.env.context.get("fulfillment_no_event"):
             # sudo: the history is written by this sync only, never by users.
             self.env["sale.fulfillment.event"].sudo().create(events)
@@ -181,6 +219,14 @@ class SaleOrder(models.Model):
             if old
             else 0.0,
             "user_id": self.env.uid,
+            "payment_received": old.code == "awaiting_payment"
+            and new.code not in ("quotation", "cancelled")
+            and float_compare(
+                self._fulfillment_paid_amount(),
+                self.amount_total,
+                precision_rounding=self.currency_id.rounding,
+            )
+            >= 0,
             "company_id": self.company_id.id,
             "warehouse_id": self.warehouse_id.id,
             "partner_id": self.partner_id.id,
@@ -189,10 +235,22 @@ class SaleOrder(models.Model):
     @api.model
     def _fulfillment_stage_entry_vals(self, stage, when):
         """Values written on orders entering ``stage``; an extension point."""
-        vals = {"fulfillment_late": False, "fulfillment_late_stage_id": False}
-        if stage.code == "shipped":
-            vals["fulfillment_shipped_date"] = when
-        return vals
+        return {"fulfillment_late": False, "fulfillment_late_stage_id": False}
+
+    def _fulfillment_first_shipped_dates(self):
+        """{order id: when its first delivery to the customer was validated}:
+        the shipped date, which return windows and automatic delivery count
+        from. Exchanges of returns are not the order's own deliveries."""
+        dates = {}
+        for order in self:
+            done = order.picking_ids.filtered(
+                lambda p: (
+                    p.state == "done" and p.picking_type_code == "outgoing" and not p.sale_return_id
+                )
+            )
+            if done:
+                dates[order.id] = min(done.mapped("date_done"))
+        return dates
 
     def _fulfillment_stage_changed(self, old, new):
         """Hook called once per order and stage change, after the event is
@@ -253,15 +311,37 @@ class SaleOrder(models.Model):
         self._fulfillment_sync()
         return True
 
-    def _check_fulfillment_rights(self):
+    def _check_fulfillment_rights(self, group="crm_fulfillment.group_fulfillment_user"):
         """Buttons that move orders as superuser: the caller follows
         fulfilment and may change these orders (record rules: own orders,
         company)."""
         if self.env.su:
             return
-        if not self.env.user.has_group("crm_fulfillment.group_fulfillment_user"):
+        if not self.env.user.has_group(group):
             raise AccessError(self.env._("You are not allowed to change the fulfilment of orders."))
         self.check_access("write")
+
+    def action_fulfillment_allow_shipping(self):
+        """A manager lets unpaid goods leave: recorded on the order."""
+        self._check_fulfillment_rights("crm_fulfillment.group_fulfillment_manager")
+        todo = self.filtered(lambda o: o._fulfillment_awaiting_payment())
+        if not todo:
+            raise UserError(self.env._("These orders don't wait for payment."))
+        # sudo: a workflow field, by a manager checked above.
+        todo.sudo().fulfillment_payment_override = True
+        for order in todo:
+            order.message_post(
+                body=self.env._(
+                    "%(user)s allowed the goods to leave before payment "
+                    "(%(paid)s paid of %(total)s).",
+                    user=self.env.user.name,
+                    paid=order.currency_id.format(order._fulfillment_paid_amount()),
+                    total=order.currency_id.format(order.amount_total),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        todo._fulfillment_sync()
+        return True
 
     # ------------------------------------------------------------------
     # Delivered

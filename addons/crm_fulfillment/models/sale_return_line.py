@@ -237,12 +237,8 @@ class SaleReturnLine(models.Model):
                 )
             if not product.sale_returnable:
                 raise UserError(self.env._("%s can't be returned.", product.display_name))
-            order = line.return_id.order_id
-            delivered_on = order.fulfillment_delivered_date or order.fulfillment_shipped_date
-            days = (
-                product.categ_id.return_window_days or line.return_id.company_id.return_window_days
-            )
-            end = rules.window_end(delivered_on, days)
+            end = line.order_line_id._return_window_end()
+            days = line.order_line_id._return_window_days()
             if end and now > end:
                 raise UserError(
                     self.env._(

@@ -1,4 +1,5 @@
 from . import (
+    test_existing_orders,
     test_fulfillment_payment,
     test_fulfillment_portal,
     test_fulfillment_sla,

@@ -62,7 +62,8 @@ def order_stage(state, awaiting_payment, open_pickings, shipped, delivered):
         return "quotation"
     if state == "cancel":
         return "cancelled"
-    if awaiting_payment:
+    if awaiting_payment and not shipped:
+        # Goods that left anyway (a manager allowed it) are past payment.
         return "awaiting_payment"
     if open_pickings:
         return least_advanced(open_pickings)

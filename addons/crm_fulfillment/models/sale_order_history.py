@@ -1,0 +1,210 @@
+import logging
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from ..tools import stages as rules
+
+_logger = logging.getLogger(__name__)
+
+# The rank of each stage code, as SQL: the order of tools.stages.ORDER.
+_RANKS = SQL(
+    "(VALUES %s) AS r(code, rank)",
+    SQL(", ").join(SQL("(%s, %s)", code, rank) for rank, code in enumerate(rules.ORDER)),
+)
+
+
+class SaleOrder(models.Model):
+    """The fulfilment history of orders that existed before the addon,
+    rebuilt from their own documents."""
+
+    _inherit = "sale.order"
+
+    @api.model
+    def _fulfillment_rebuild_history(self, batch_size=5000, only_without_events=False):
+        """Give existing orders their stage, shipped date and a history
+        rebuilt from the dates of their documents, in batches of set-based
+        SQL (two statements a batch, whatever its size):
+
+        - quotation at the order's creation, confirmation at its order date;
+        - picked, packed at the first validated pick and pack transfers,
+          shipped at the last validated delivery once nothing is left to
+          deliver, and the shipped date at the first validated delivery;
+        - no delivered date: Odoo has no proof of delivery, and automatic
+          delivery counts from the real shipped date.
+
+        Each rebuilt event says so (``source = 'history'``). Nothing is sent,
+        scheduled or called: no email, activity, late flag or hook, for what
+        happened before the install. No order needs payment before shipping
+        at install (the setting is new), so none awaits payment.
+
+        ``only_without_events``: upgrades of a version that gave existing
+        orders their stage without a history: rebuild the history and the
+        shipped date of orders that have no event yet, and keep their stage.
+
+        Returns the number of orders processed."""
+        self.env.flush_all()
+        cr = self.env.cr
+        stage_ids = {
+            stage.code: stage.id for stage in self.env["sale.fulfillment.stage"]._by_code().values()
+        }
+        if set(rules.CODES) - set(stage_ids):
+            _logger.warning("Fulfilment stages are missing; the history is not rebuilt.")
+            return 0
+        after, done = 0, 0
+        while True:
+            cr.execute(self._fulfillment_history_batch_sql(after, batch_size, only_without_events))
+            count, last = cr.fetchone()
+            if not count:
+                break
+            done += count
+            after = last
+            _logger.info("Fulfilment history rebuilt for %s orders", done)
+        self.invalidate_model()
+        self.env["sale.fulfillment.event"].invalidate_model()
+        return done
+
+    @api.model
+    def _fulfillment_history_batch_sql(self, after, limit, only_without_events):
+        """One batch: the facts of each order from its transfers, the
+        events they imply (inserted), then the orders' stage and dates
+        (updated); returns (orders in the batch, last id)."""
+        without_events = (
+            SQL("AND NOT EXISTS (SELECT 1 FROM sale_fulfillment_event e WHERE e.order_id = so.id)")
+            if only_without_events
+            else SQL()
+        )
+        return SQL(
+            """
+            WITH batch AS (
+                SELECT so.id, so.state, so.create_date, so.date_order, so.company_id,
+                       so.warehouse_id, so.partner_id, so.fulfillment_stage_id
+                  FROM sale_order so
+                 WHERE so.id > %(after)s %(without_events)s
+              ORDER BY so.id
+                 LIMIT %(limit)s
+            ),
+            pickings AS (
+                -- The order's own transfers out (not receipts, not exchanges
+                -- of returns), and the step of its route each one is.
+                SELECT sp.sale_id AS order_id, sp.state, sp.date_done, spt.code AS type_code,
+                       COALESCE(w.delivery_steps, 'ship_only') AS steps,
+                       CASE WHEN w.delivery_steps <> 'ship_only' AND spt.id = w.pick_type_id
+                                THEN 'pick'
+                            WHEN w.delivery_steps = 'pick_pack_ship' AND spt.id = w.pack_type_id
+                                THEN 'pack'
+                            ELSE 'out' END AS step
+                  FROM stock_picking sp
+                  JOIN batch b ON b.id = sp.sale_id
+                  JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
+             LEFT JOIN stock_warehouse w ON w.id = spt.warehouse_id
+                 WHERE spt.code <> 'incoming' AND sp.state <> 'cancel'
+                   AND sp.sale_return_id IS NULL
+            ),
+            open_stage AS (
+                -- tools.stages.picking_stage, for each open transfer.
+                SELECT order_id,
+                       CASE WHEN step = 'pick' OR (step = 'out' AND steps = 'ship_only')
+                                THEN CASE WHEN state = 'assigned' THEN 'ready' ELSE 'paid' END
+                            WHEN step = 'pack' THEN 'picked'
+                            WHEN steps = 'pick_ship' THEN 'picked'
+                            ELSE 'packed' END AS code
+                  FROM pickings
+                 WHERE state <> 'done'
+            ),
+            facts AS (
+                SELECT b.id,
+                       (SELECT min(date_done) FROM pickings p
+                         WHERE p.order_id = b.id AND p.state = 'done' AND p.type_code = 'outgoing')
+                           AS first_out,
+                       (SELECT max(date_done) FROM pickings p
+                         WHERE p.order_id = b.id AND p.state = 'done' AND p.step = 'out')
+                           AS last_out,
+                       (SELECT min(date_done) FROM pickings p
+                         WHERE p.order_id = b.id AND p.state = 'done' AND p.step = 'pick')
+                           AS picked_at,
+                       (SELECT min(date_done) FROM pickings p
+                         WHERE p.order_id = b.id AND p.state = 'done' AND p.step = 'pack')
+                           AS packed_at,
+                       (SELECT min(r.rank) FROM open_stage o JOIN %(ranks)s ON r.code = o.code
+                         WHERE o.order_id = b.id) AS open_rank
+                  FROM batch b
+            ),
+            target AS (
+                -- tools.stages.order_stage, without payment (see the caller).
+                SELECT b.*, f.first_out, f.last_out, f.picked_at, f.packed_at,
+                       CASE WHEN b.state IN ('draft', 'sent') THEN 'quotation'
+                            WHEN b.state = 'cancel' THEN 'cancelled'
+                            WHEN f.open_rank IS NOT NULL
+                                THEN (SELECT code FROM %(ranks)s WHERE r.rank = f.open_rank)
+                            WHEN f.last_out IS NOT NULL THEN 'shipped'
+                            ELSE 'paid' END AS code
+                  FROM batch b JOIN facts f ON f.id = b.id
+            ),
+            milestones AS (
+                -- What the documents date, up to the stage the order is in.
+                SELECT t.id AS order_id, m.code, m.date, m.rank
+                  FROM target t
+                  JOIN %(ranks)s ON r.code = t.code OR (t.code = 'cancelled' AND r.rank = 0)
+                 CROSS JOIN LATERAL (
+                       VALUES ('quotation', LEAST(t.create_date, t.date_order), 0),
+                              ('paid', CASE WHEN t.state = 'sale' THEN t.date_order END, 2),
+                              ('picked', t.picked_at, 4),
+                              ('packed', t.packed_at, 5),
+                              ('shipped', CASE WHEN t.code = 'shipped' THEN t.last_out END, 6)
+                 ) AS m(code, date, rank)
+                 WHERE m.date IS NOT NULL AND m.rank <= r.rank
+            ),
+            chained AS (
+                SELECT order_id, code, date,
+                       lag(code) OVER w AS from_code,
+                       lag(date) OVER w AS from_date,
+                       row_number() OVER w AS seq,
+                       count(*) OVER (PARTITION BY order_id) AS total
+                  FROM milestones
+                WINDOW w AS (PARTITION BY order_id ORDER BY date, rank)
+            ),
+            events AS (
+                INSERT INTO sale_fulfillment_event
+                    (order_id, from_stage_id, to_stage_id, date, duration_hours, source,
+                     company_id, warehouse_id, partner_id,
+                     create_uid, create_date, write_uid, write_date)
+                SELECT c.order_id, fs.id, ts.id, c.date,
+                       CASE WHEN c.from_date IS NULL THEN 0
+                            ELSE round((GREATEST(EXTRACT(EPOCH FROM c.date - c.from_date), 0)
+                                        / 3600.0)::numeric, 2) END,
+                       'history', t.company_id, t.warehouse_id, t.partner_id,
+                       %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+                  FROM chained c
+                  JOIN target t ON t.id = c.order_id
+                  JOIN sale_fulfillment_stage ts ON ts.code = c.code
+             LEFT JOIN sale_fulfillment_stage fs ON fs.code = c.from_code
+              ORDER BY c.order_id, c.seq
+             RETURNING order_id
+            ),
+            last_event AS (
+                SELECT order_id, date FROM chained WHERE seq = total
+            ),
+            orders AS (
+                UPDATE sale_order so
+                   SET fulfillment_shipped_date = t.first_out,
+                       fulfillment_stage_id = CASE WHEN %(keep_stage)s THEN so.fulfillment_stage_id
+                                                   ELSE s.id END,
+                       fulfillment_stage_date = CASE WHEN %(keep_stage)s THEN so.fulfillment_stage_date
+                                                     ELSE COALESCE(l.date, t.create_date) END
+                  FROM target t
+                  JOIN sale_fulfillment_stage s ON s.code = t.code
+             LEFT JOIN last_event l ON l.order_id = t.id
+                 WHERE so.id = t.id
+             RETURNING so.id
+            )
+            SELECT (SELECT count(*) FROM batch), (SELECT max(id) FROM batch)
+              FROM (SELECT count(*) FROM events) e, (SELECT count(*) FROM orders) o
+            """,
+            after=after,
+            limit=limit,
+            without_events=without_events,
+            ranks=_RANKS,
+            keep_stage=bool(only_without_events),
+            uid=self.env.uid,
+        )
