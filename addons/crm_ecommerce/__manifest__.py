@@ -2,18 +2,19 @@
     "name": "E-commerce Customer Intelligence",
     "summary": "RFM segments, explainable customer and lead scores, "
     "cross-sell suggestions, churn and win-back, marketing consent",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "author": "CRM E-commerce Team",
     "website": "https://github.com/crm-ecommerce/crm-ecommerce",
     "license": "LGPL-3",
-    "depends": ["sale_crm"],
+    "depends": ["sale_crm", "portal"],
     "data": [
         "security/crm_ecommerce_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "views/res_partner_views.xml",
         "views/crm_scoring_views.xml",
+        "views/portal_templates.xml",
         "views/menus.xml",
     ],
     "demo": [

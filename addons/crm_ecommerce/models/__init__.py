@@ -5,6 +5,7 @@ from . import (
     crm_score_factor,
     crm_scoring_group,
     crm_scoring_rule,
+    mail_blacklist,
     res_company,
     res_config_settings,
     res_partner_consent,

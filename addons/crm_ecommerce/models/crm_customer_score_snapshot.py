@@ -7,8 +7,11 @@ class CrmCustomerScoreSnapshot(models.Model):
     _name = "crm.customer.score.snapshot"
     _description = "Customer Score Snapshot"
     _order = "month desc"
+    _check_company_auto = True
 
-    partner_id = fields.Many2one("res.partner", required=True, index=True, ondelete="cascade")
+    partner_id = fields.Many2one(
+        "res.partner", required=True, index=True, ondelete="cascade", check_company=True
+    )
     company_id = fields.Many2one("res.company", required=True, index=True)
     month = fields.Date(required=True)
     score = fields.Integer(aggregator="avg")

@@ -8,27 +8,34 @@ from odoo.tools import SQL
 from ..tools import scoring
 
 PRIORITY_BY_BAND = {"hot": "3", "warm": "2", "cold": "1"}
+GROUP = "crm_ecommerce.group_crm_ecommerce_user"
 
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     lead_score = fields.Integer(
-        readonly=True, copy=False, aggregator="avg", help="0..100, from the scoring rules."
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        groups=GROUP,
+        help="0..100, from the scoring rules.",
     )
     lead_score_band = fields.Selection(
         [("hot", "Hot"), ("warm", "Warm"), ("cold", "Cold")],
         string="Score Band",
         readonly=True,
         copy=False,
+        groups=GROUP,
     )
     score_factor_ids = fields.One2many(
-        "crm.score.factor", "lead_id", string="Why This Score", readonly=True
+        "crm.score.factor", "lead_id", string="Why This Score", readonly=True, groups=GROUP
     )
     pls_explanation = fields.Html(
         string="Why This Probability",
         compute="_compute_pls_explanation",
         sanitize=False,
+        groups=GROUP,
         help="How each field of the lead moves Odoo's predictive probability, from the won and lost "
         "counts Odoo keeps per field value.",
     )
@@ -40,6 +47,9 @@ class CrmLead(models.Model):
         return leads
 
     def action_crm_rescore(self):
+        # The scores and stars are written by SQL: the caller must be
+        # allowed to edit these leads.
+        self.check_access("write")
         self._crm_compute_lead_scores()
         return True
 
@@ -112,6 +122,9 @@ class CrmLead(models.Model):
 
     @api.depends("probability")
     def _compute_pls_explanation(self):
+        # sudo: Odoo's won/lost counts per field value of the lead's own team
+        # (or of no team, as Odoo's probability uses them): aggregates, no
+        # record of another team or company.
         Frequency = self.env["crm.lead.scoring.frequency"].sudo()
         for lead in self:
             values = lead._pls_get_lead_pls_values().get(lead.id, {}).get("values", [])

@@ -53,11 +53,18 @@ class CrmProductAffinity(models.Model):
     _name = "crm.product.affinity"
     _description = "Products Bought Together"
     _order = "lift desc, support desc"
+    _check_company_auto = True
 
     company_id = fields.Many2one("res.company", required=True, index=True)
-    product_id = fields.Many2one("product.product", required=True, index=True, ondelete="cascade")
+    product_id = fields.Many2one(
+        "product.product", required=True, index=True, ondelete="cascade", check_company=True
+    )
     related_product_id = fields.Many2one(
-        "product.product", string="Bought With", required=True, ondelete="cascade"
+        "product.product",
+        string="Bought With",
+        required=True,
+        ondelete="cascade",
+        check_company=True,
     )
     support = fields.Integer(help="Orders with both products.")
     confidence = fields.Float(help="Share of the orders of the product that also have the other.")

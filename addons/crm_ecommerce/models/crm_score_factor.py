@@ -8,9 +8,10 @@ class CrmScoreFactor(models.Model):
     _name = "crm.score.factor"
     _description = "Score Factor"
     _order = "sequence, id"
+    _check_company_auto = True
 
-    partner_id = fields.Many2one("res.partner", index=True, ondelete="cascade")
-    lead_id = fields.Many2one("crm.lead", index=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", index=True, ondelete="cascade", check_company=True)
+    lead_id = fields.Many2one("crm.lead", index=True, ondelete="cascade", check_company=True)
     company_id = fields.Many2one("res.company", index=True)
     sequence = fields.Integer()
     name = fields.Char(string="Factor", required=True)

@@ -1,9 +1,12 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..tools import pg, scoring
+
+GROUP = "crm_ecommerce.group_crm_ecommerce_user"
 
 RFM_COLUMNS = (
     ("rfm_recency_score", "int"),
@@ -78,33 +81,50 @@ SELECT f.partner_id, f.last_order, f.frequency, f.order_count, f.monetary, f.med
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    # Internal figures: readable by the customer-intelligence group only
+    # (salespeople get it), never by other employees or portal users.
     rfm_recency_score = fields.Integer(
-        string="Recency Score", company_dependent=True, readonly=True
+        string="Recency Score", company_dependent=True, readonly=True, groups=GROUP
     )
     rfm_frequency_score = fields.Integer(
-        string="Frequency Score", company_dependent=True, readonly=True
+        string="Frequency Score", company_dependent=True, readonly=True, groups=GROUP
     )
     rfm_monetary_score = fields.Integer(
-        string="Monetary Score", company_dependent=True, readonly=True
+        string="Monetary Score", company_dependent=True, readonly=True, groups=GROUP
     )
     rfm_segment = fields.Selection(
-        scoring.SEGMENTS, string="Segment", company_dependent=True, readonly=True
+        scoring.SEGMENTS, string="Segment", company_dependent=True, readonly=True, groups=GROUP
     )
-    customer_score = fields.Integer(company_dependent=True, readonly=True, aggregator="avg")
-    churn_risk = fields.Boolean(company_dependent=True, readonly=True)
-    rfm_last_order_date = fields.Date(string="Last Order", company_dependent=True, readonly=True)
+    customer_score = fields.Integer(
+        company_dependent=True, readonly=True, aggregator="avg", groups=GROUP
+    )
+    churn_risk = fields.Boolean(company_dependent=True, readonly=True, groups=GROUP)
+    rfm_last_order_date = fields.Date(
+        string="Last Order", company_dependent=True, readonly=True, groups=GROUP
+    )
     rfm_recency_days = fields.Integer(
-        string="Days Since Last Order", compute="_compute_rfm_recency_days"
+        string="Days Since Last Order", compute="_compute_rfm_recency_days", groups=GROUP
     )
-    rfm_frequency = fields.Integer(string="Orders in Window", company_dependent=True, readonly=True)
-    rfm_order_count = fields.Integer(string="Orders", company_dependent=True, readonly=True)
+    rfm_frequency = fields.Integer(
+        string="Orders in Window", company_dependent=True, readonly=True, groups=GROUP
+    )
+    rfm_order_count = fields.Integer(
+        string="Orders", company_dependent=True, readonly=True, groups=GROUP
+    )
     rfm_monetary = fields.Float(
-        string="Net Revenue", company_dependent=True, readonly=True, aggregator="sum"
+        string="Net Revenue",
+        company_dependent=True,
+        readonly=True,
+        aggregator="sum",
+        groups=GROUP,
     )
-    rfm_order_gap = fields.Float(string="Usual Gap (days)", company_dependent=True, readonly=True)
+    rfm_order_gap = fields.Float(
+        string="Usual Gap (days)", company_dependent=True, readonly=True, groups=GROUP
+    )
     rfm_signature = fields.Char(
         company_dependent=True,
         readonly=True,
+        groups=GROUP,
         help="Technical: what was last written, to skip unchanged customers.",
     )
     score_factor_ids = fields.One2many(
@@ -112,12 +132,14 @@ class ResPartner(models.Model):
         "partner_id",
         string="Why This Score",
         domain=lambda self: [("company_id", "=", self.env.company.id)],
+        groups=GROUP,
     )
     score_snapshot_ids = fields.One2many(
         "crm.customer.score.snapshot",
         "partner_id",
         string="Score Trend",
         domain=lambda self: [("company_id", "=", self.env.company.id)],
+        groups=GROUP,
     )
 
     @api.depends("rfm_last_order_date")
@@ -139,6 +161,17 @@ class ResPartner(models.Model):
             self.with_company(company)._compute_rfm_for_company()
 
     def action_compute_rfm(self):
+        """Recompute every customer of the company now: it rewrites figures
+        by SQL for customers the caller may not even read, so it is for
+        customer-intelligence administrators only (as its server action)."""
+        if not self.env.su and not self.env.user.has_group(
+            "crm_ecommerce.group_crm_ecommerce_manager"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only customer-intelligence administrators can compute segments and scores."
+                )
+            )
         self.env["res.partner"]._compute_rfm_for_company()
         return True
 

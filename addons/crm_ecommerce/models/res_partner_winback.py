@@ -13,15 +13,24 @@ class ResPartner(models.Model):
     def _crm_open_winbacks(self):
         """One win-back opportunity per churn episode (a customer's last order
         date), for customers at risk who agreed to marketing."""
+        # The cron's job (superuser): whoever else calls it must be allowed
+        # to create leads before the leads are created in sudo below.
+        self.env["crm.lead"].check_access("create")
         company = self.env.company
         at_risk = self.search([("churn_risk", "=", True), *self._crm_marketable_domain()])
         if not at_risk:
             return self.env["crm.lead"]
+        # sudo: the episodes of every salesperson's leads, archived ones
+        # included, so that a churn is answered once; this company's only.
         Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
         existing = {
             (lead.partner_id.id, lead.crm_winback_episode)
             for lead in Lead.search(
-                [("partner_id", "in", at_risk.ids), ("crm_winback_episode", "!=", False)]
+                [
+                    ("partner_id", "in", at_risk.ids),
+                    ("crm_winback_episode", "!=", False),
+                    ("company_id", "=", company.id),
+                ]
             )
         }
         todo = at_risk.filtered(lambda p: (p.id, p.rfm_last_order_date) not in existing)
@@ -53,18 +62,17 @@ class ResPartner(models.Model):
         """{partner id: salesperson of their last order}, in one query."""
         if not partners:
             return {}
-        groups = (
-            self.env["sale.order"]
-            .sudo()
-            ._read_group(
-                [
-                    ("partner_id", "child_of", partners.ids),
-                    ("state", "=", "sale"),
-                    ("company_id", "=", self.env.company.id),
-                ],
-                ["partner_id", "user_id"],
-                ["date_order:max"],
-            )
+        # sudo: only who sold to these customers last, from this company's
+        # confirmed orders; the caller checked it may create the leads.
+        Order = self.env["sale.order"].sudo()
+        groups = Order._read_group(
+            [
+                ("partner_id", "child_of", partners.ids),
+                ("state", "=", "sale"),
+                ("company_id", "=", self.env.company.id),
+            ],
+            ["partner_id", "user_id"],
+            ["date_order:max"],
         )
         latest = {}
         for partner, user, date in groups:
@@ -86,5 +94,6 @@ class CrmLead(models.Model):
         string="Win-back Episode",
         readonly=True,
         copy=False,
+        groups="crm_ecommerce.group_crm_ecommerce_user",
         help="The last order date of the churn this lead answers.",
     )

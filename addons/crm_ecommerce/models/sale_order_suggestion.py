@@ -34,6 +34,8 @@ class SaleOrder(models.Model):
         sell, by their catalog prices (the line's price may be in another
         currency or discounted). A fixed number of queries for the whole
         recordset."""
+        # sudo: product pairs (no customer data) of the orders' own companies
+        # only, each order using its company's rows below.
         Affinity = self.env["crm.product.affinity"].sudo()
         products = self.order_line.product_id
         rows = (
@@ -117,23 +119,26 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     crm_next_product_ids = fields.Many2many(
-        "product.product", compute="_compute_crm_next_product_ids", string="Likely to Buy Next"
+        "product.product",
+        compute="_compute_crm_next_product_ids",
+        string="Likely to Buy Next",
+        groups="crm_ecommerce.group_crm_ecommerce_user",
     )
 
     def _compute_crm_next_product_ids(self):
         company = self.env.company
-        groups = (
-            self.env["sale.order.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("order_id.partner_id", "child_of", self.commercial_partner_id.ids),
-                    ("order_id.state", "=", "sale"),
-                    ("company_id", "=", company.id),
-                    ("product_id", "!=", False),
-                ],
-                ["order_partner_id", "product_id"],
-            )
+        # sudo: which products the customers bought, from the current
+        # company's confirmed orders only (the field is for the
+        # customer-intelligence group, whatever the salesperson's own orders).
+        Line = self.env["sale.order.line"].sudo()
+        groups = Line._read_group(
+            [
+                ("order_id.partner_id", "child_of", self.commercial_partner_id.ids),
+                ("order_id.state", "=", "sale"),
+                ("company_id", "=", company.id),
+                ("product_id", "!=", False),
+            ],
+            ["order_partner_id", "product_id"],
         )
         bought = defaultdict(lambda: self.env["product.product"])
         for partner, product in groups:
@@ -143,10 +148,10 @@ class ResPartner(models.Model):
             if bought
             else self.env["product.product"]
         )
-        rows = (
-            self.env["crm.product.affinity"]
-            .sudo()
-            .search([("product_id", "in", all_bought.ids), ("company_id", "=", company.id)])
+        # sudo: product pairs of the current company only, no customer data.
+        Affinity = self.env["crm.product.affinity"].sudo()
+        rows = Affinity.search(
+            [("product_id", "in", all_bought.ids), ("company_id", "=", company.id)]
         )
         for partner in self:
             own = bought.get(partner.commercial_partner_id.id, self.env["product.product"])

@@ -1,1 +1,1 @@
-from . import test_lead_scoring, test_rfm, test_scoring_tools, test_suggestions
+from . import test_lead_scoring, test_rfm, test_scoring_tools, test_suggestions, test_trust

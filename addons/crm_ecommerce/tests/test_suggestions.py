@@ -60,7 +60,7 @@ class TestSuggestions(IntelligenceCase):
         )
         self.assertEqual(quote.crm_crosssell_product_ids, self.mug)
         other = self.env["res.company"].create({"name": "Sugg Other Co"})
-        foreign = self._product("Sugg Foreign", 30, company_id=other.id)
+        foreign = self._product("Sugg Foreign", 30)
         self.env["crm.product.affinity"].create(
             {
                 "company_id": self.company.id,
@@ -69,6 +69,8 @@ class TestSuggestions(IntelligenceCase):
                 "lift": 99,
             }
         )
+        # moved to another company after the pairs were computed
+        foreign.company_id = other
         quote.invalidate_recordset()
         self.assertEqual(quote.crm_crosssell_product_ids, self.mug)
 
