@@ -5,6 +5,8 @@ def post_init_hook(env):
     cards = env["loyalty.card"].search(
         [("program_id.program_type", "=", "loyalty"), ("points", "!=", 0)]
     )
+    # sudo: the install hook's environment already is the superuser's; the
+    # opening balances are the ledger's own entries.
     env["loyalty.ledger"].sudo().create(
         [
             {

@@ -7,9 +7,10 @@ class LoyaltyPortal(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "loyalty_points" in counters:
-            values["loyalty_points"] = (
-                int(request.env.user.partner_id.sudo().loyalty_points_available) or 0
-            )
+            # sudo: the logged-in customer's own balance; portal users can't
+            # read the partner's loyalty fields (loyalty user group).
+            partner = request.env.user.partner_id.sudo()
+            values["loyalty_points"] = int(partner.loyalty_points_available) or 0
         return values
 
     @http.route(["/my/loyalty"], type="http", auth="user", website=True)
@@ -20,7 +21,7 @@ class LoyaltyPortal(CustomerPortal):
         partner = request.env.user.partner_id
         cards = (
             request.env["loyalty.card"]
-            .sudo()
+            .sudo()  # sudo: the logged-in partner's own cards only (see the docstring)
             .search([("partner_id", "=", partner.id), ("program_id.program_type", "=", "loyalty")])
         )
         entries = request.env["loyalty.ledger"].search([("partner_id", "=", partner.id)], limit=100)

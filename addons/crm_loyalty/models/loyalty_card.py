@@ -3,9 +3,11 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..tools import points as rules
+from ..tools.ledger_guard import MANAGER_GROUP, SYSTEM, in_ledger_sync, outside_change_reason_of
 
 
 class LoyaltyCard(models.Model):
@@ -23,6 +25,8 @@ class LoyaltyCard(models.Model):
 
     def _compute_crm_points(self):
         soon = fields.Date.context_today(self) + timedelta(days=30)
+        # sudo: sums over the cards' entries for whoever may read the cards
+        # (salespeople see only some entries, portal users none of them).
         Ledger = self.env["loyalty.ledger"].sudo()
         pending = dict(
             Ledger._read_group(
@@ -53,23 +57,92 @@ class LoyaltyCard(models.Model):
     def _crm_ledger_cards(self):
         return self.filtered(lambda c: c.program_id._crm_uses_ledger())
 
+    def _crm_check_points_rights(self):
+        """Points change by hand (the card form, Odoo's balance wizard, an
+        RPC call, a new card with points) only for a loyalty manager, or
+        for the server in superuser mode."""
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        raise AccessError(
+            self.env._(
+                "Only a loyalty manager can change the points of a loyalty card: "
+                "ask one to adjust the card."
+            )
+        )
+
+    def _crm_check_protected_fields(self, vals):
+        """The owner, program and tier of a card are the ledger's: the
+        owner and program change only through Transfer Card (entries for
+        both sides), the tier follows the customer's spend. Superuser
+        writes stay allowed (Odoo's partner merge runs in sudo and moves
+        the ledger's customers with the card's)."""
+        if self.env.su:
+            return
+        if {"crm_tier_id", "crm_tier_below_since"} & set(vals):
+            raise UserError(
+                self.env._(
+                    "A customer's tier follows their spend or points; it can't be set by hand."
+                )
+            )
+        moved = self.browse()
+        for fname in ("partner_id", "program_id"):
+            if fname in vals:
+                moved |= self.filtered(lambda c, f=fname: c[f].id != (vals[f] or False))
+        if not moved:
+            return
+        new_program = self.env["loyalty.program"].browse(vals.get("program_id"))
+        # sudo: only whether the cards have entries, which salespeople may
+        # not all see.
+        Ledger = self.env["loyalty.ledger"].sudo()
+        kept = Ledger._read_group([("card_id", "in", moved.ids)], ["card_id"], ["__count"])
+        with_entries = moved.browse([card.id for card, _count in kept])
+        refused = with_entries._crm_ledger_cards()
+        if new_program.sudo()._crm_uses_ledger():  # sudo: the program's type only
+            refused |= moved.filtered(lambda c: c.points) | with_entries
+        if refused:
+            raise UserError(
+                self.env._(
+                    "Points have moved on %(cards)s: a card keeps its owner and program. "
+                    "A loyalty manager gives a card to another customer with Transfer Card, "
+                    "which writes the points out of one ledger and into the other.",
+                    cards=", ".join(refused.mapped("code")),
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        with_points = [vals for vals in vals_list if vals.get("points")]
+        if with_points and not self.env.su:
+            default = self.default_get(["program_id"]).get("program_id")
+            programs = self.env["loyalty.program"].browse(
+                {vals.get("program_id") or default for vals in with_points} - {None, False}
+            )
+            if programs.sudo()._crm_uses_ledger():  # sudo: the programs' type only
+                self._crm_check_points_rights()
         cards = super().create(vals_list)
         opening = cards._crm_ledger_cards().filtered("points")
-        if opening and not self.env.context.get("loyalty_ledger_skip"):
+        if opening:
+            # sudo: salespeople can't write the ledger; the right to open a
+            # card with points was checked above.
             self.env["loyalty.ledger"].sudo().create(
                 [card._crm_prepare_outside_change_vals(card.points) for card in opening]
             )
         return cards
 
     def write(self, vals):
-        if "points" not in vals or self.env.context.get("loyalty_ledger_skip"):
+        self._crm_check_protected_fields(vals)
+        if "points" not in vals or in_ledger_sync(self.env):
             return super().write(vals)
-        before = {card.id: card.points for card in self._crm_ledger_cards()}
+        cards = self._crm_ledger_cards()
+        if cards:
+            cards._crm_check_points_rights()
+        before = {card.id: card.points for card in cards}
         res = super().write(vals)
+        # sudo: salespeople can't write the ledger; the caller's right to
+        # change points was checked above, their access to the cards by
+        # the write itself.
         Ledger = self.env["loyalty.ledger"].sudo()
-        for card in self.filtered(lambda c: c.id in before):
+        for card in cards:
             delta = round(card.points - before[card.id], 2)
             if delta > 0:
                 Ledger.create(card._crm_prepare_outside_change_vals(delta))
@@ -80,13 +153,14 @@ class LoyaltyCard(models.Model):
 
     def _crm_prepare_outside_change_vals(self, delta):
         """A change made outside the ledger (the card form, Odoo's balance
-        wizard, another app): recorded as an adjustment."""
+        wizard, another app): recorded as an adjustment, with a reason the
+        server writes."""
         self.ensure_one()
         return {
             "card_id": self.id,
             "kind": "adjust",
             "points": delta,
-            "reason": self.env.context.get("loyalty_ledger_reason")
+            "reason": outside_change_reason_of(self.env)
             or self.env._("Balance changed on the card by %s", self.env.user.name),
             "expiry_date": self._crm_expiry_from(fields.Datetime.now()),
         }
@@ -159,6 +233,8 @@ class LoyaltyCard(models.Model):
             return
         today = fields.Date.context_today(self)
         measures = cards._crm_tier_measures()
+        # sudo: the tier follows from the measures computed here, whoever
+        # confirmed the order that moved them; only this method sets it.
         for card in cards.sudo():
             tiers = card.program_id.crm_tier_ids
             reached_id = rules.tier_for([(t.id, t.threshold) for t in tiers], measures[card.id])
@@ -203,6 +279,7 @@ class LoyaltyCard(models.Model):
     def _cron_expiry_warning(self):
         """The last-chance email, once per lot about to expire."""
         today = fields.Date.context_today(self)
+        # sudo: a cron's reads and reminder flags, the ledger's own flow.
         Ledger = self.env["loyalty.ledger"].sudo()
         template = self.env.ref("crm_loyalty.mail_template_points_expiring")
         programs = self.env["loyalty.program"].search(
@@ -221,4 +298,4 @@ class LoyaltyCard(models.Model):
             )
             for card in lots.card_id.filtered(lambda c: c.partner_id.email):
                 template.send_mail(card.id, email_layout_xmlid="mail.mail_notification_light")
-            lots.with_context(loyalty_ledger_system=True).write({"expiry_warned": True})
+            lots.with_context(**{SYSTEM: True}).write({"expiry_warned": True})

@@ -6,6 +6,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import constraint_definition, create_index, drop_constraint, index_exists
 
 from ..tools import points as rules
+from ..tools.ledger_guard import SYSTEM, ledger_sync
 
 KINDS = [
     ("earn", "Earned"),
@@ -18,7 +19,6 @@ KINDS = [
 # Fields the ledger itself moves along (release, consumption, reminders);
 # what an entry says (kind, points, card, reason) never changes.
 SYSTEM_FIELDS = {"state", "remaining", "expiry_date", "release_date", "expiry_warned"}
-SYSTEM = "loyalty_ledger_system"
 
 
 class LoyaltyLedger(models.Model):
@@ -32,12 +32,20 @@ class LoyaltyLedger(models.Model):
     _name = "loyalty.ledger"
     _description = "Loyalty Points Ledger"
     _order = "date desc, id desc"
+    # An entry's company is its program's, or for a program shared by
+    # companies (no company) its order's: the card and the program may be
+    # shared, the order and its lines are of the entry's company.
+    _check_company_auto = True
 
-    card_id = fields.Many2one("loyalty.card", required=True, index=True, ondelete="restrict")
+    card_id = fields.Many2one(
+        "loyalty.card", required=True, index=True, ondelete="restrict", check_company=True
+    )
     # No index on program, company, kind or state: few distinct values make
     # them useless for lookups and every ledger write would pay for them;
     # the crons use the partial indexes made in init().
-    program_id = fields.Many2one("loyalty.program", required=True, ondelete="restrict")
+    program_id = fields.Many2one(
+        "loyalty.program", required=True, ondelete="restrict", check_company=True
+    )
     partner_id = fields.Many2one("res.partner", index=True, string="Customer")
     company_id = fields.Many2one("res.company")
     kind = fields.Selection(KINDS, required=True)
@@ -52,14 +60,25 @@ class LoyaltyLedger(models.Model):
     release_date = fields.Datetime(help="When pending points become available.")
     expiry_date = fields.Date()
     expiry_warned = fields.Boolean()
-    order_id = fields.Many2one("sale.order", index="btree_not_null", ondelete="set null")
+    # The documents an entry points at stay while it does (the ledger keeps
+    # its references): sale.order and sale.order.line refuse first, with a
+    # sentence, in their _unlink_except_loyalty_ledger.
+    order_id = fields.Many2one(
+        "sale.order", index="btree_not_null", ondelete="restrict", check_company=True
+    )
     # Indexed although rarely searched: sale_loyalty deletes and rewrites
     # reward lines and stock merges moves, and without an index every such
-    # delete scans the whole ledger to set its links to null; returns look
-    # up the entries earned by the returned lines.
-    order_line_id = fields.Many2one("sale.order.line", index="btree_not_null", ondelete="set null")
+    # delete scans the whole ledger to check its links; returns look up the
+    # entries earned by the returned lines.
+    order_line_id = fields.Many2one(
+        "sale.order.line", index="btree_not_null", ondelete="restrict", check_company=True
+    )
     move_id = fields.Many2one(
-        "stock.move", string="Return Move", index="btree_not_null", ondelete="set null"
+        "stock.move",
+        string="Return Move",
+        index="btree_not_null",
+        ondelete="set null",
+        check_company=True,
     )
     # Indexed by the unique (source_id, move_id) index made in init(),
     # which it leads.
@@ -112,20 +131,30 @@ class LoyaltyLedger(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        """The program, customer and company of an entry are its card's
+        (the company: the order's for a program shared by companies), never
+        what the caller says."""
         for vals in vals_list:
-            if vals.get("card_id") and not vals.get("program_id"):
+            if vals.get("card_id"):
                 card = self.env["loyalty.card"].browse(vals["card_id"])
+                order = self.env["sale.order"].browse(vals.get("order_id"))
+                if not order and vals.get("order_line_id"):
+                    order = self.env["sale.order.line"].browse(vals["order_line_id"]).order_id
                 vals.update(
                     program_id=card.program_id.id,
                     partner_id=card.partner_id.id,
-                    company_id=card.company_id.id or card.program_id.company_id.id,
+                    company_id=card.program_id.company_id.id or order.company_id.id,
                 )
             if vals.get("state", "available") == "available" and (vals.get("points") or 0) > 0:
                 vals.setdefault("remaining", vals["points"])
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.context.get(SYSTEM) or set(vals) - SYSTEM_FIELDS - {
+        """Only the ledger's own flows, in superuser mode, move an entry's
+        state, remaining points and dates; what an entry says never changes.
+        The context key alone is not enough: any client can send it."""
+        system = self.env.su and self.env.context.get(SYSTEM)
+        if not system or set(vals) - SYSTEM_FIELDS - {
             "write_date",
             "write_uid",
         }:
@@ -150,6 +179,9 @@ class LoyaltyLedger(models.Model):
         fire."""
         if not cards:
             return
+        # sudo: the balances are the ledger's sums whoever triggered the
+        # sync (a salesperson confirming an order can't read every entry),
+        # and writing them to the cards is the ledger's own flow.
         totals = dict(
             self.sudo()._read_group(
                 [("card_id", "in", cards.ids), ("state", "=", "available")],
@@ -157,10 +189,11 @@ class LoyaltyLedger(models.Model):
                 ["points:sum"],
             )
         )
-        for card in cards.sudo():
-            total = round(totals.get(card, 0.0), 2)
-            if card.points != total:
-                card.with_context(loyalty_ledger_skip=True).points = total
+        with ledger_sync(self.env):
+            for card in cards.sudo():  # sudo: see above
+                total = round(totals.get(card, 0.0), 2)
+                if card.points != total:
+                    card.points = total
 
     @api.model
     def _sync_cards_sql(self, card_ids):
@@ -191,6 +224,8 @@ class LoyaltyLedger(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _lots(self, card):
+        # sudo: a read of the card's lots for the ledger's own flows, which
+        # checked their caller before they spend from them.
         return self.sudo().search(
             [("card_id", "=", card.id), ("state", "=", "available"), ("remaining", ">", 0)],
             order="expiry_date asc nulls last, date asc, id asc",

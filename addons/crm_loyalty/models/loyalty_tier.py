@@ -6,8 +6,11 @@ class LoyaltyTier(models.Model):
     _name = "loyalty.tier"
     _description = "Loyalty Tier"
     _order = "program_id, threshold, id"
+    _check_company_auto = True
 
-    program_id = fields.Many2one("loyalty.program", required=True, index=True, ondelete="cascade")
+    program_id = fields.Many2one(
+        "loyalty.program", required=True, index=True, ondelete="cascade", check_company=True
+    )
     company_id = fields.Many2one(related="program_id.company_id", store=True)
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)

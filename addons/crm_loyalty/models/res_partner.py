@@ -1,28 +1,48 @@
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    loyalty_tier_id = fields.Many2one("loyalty.tier", compute="_compute_loyalty_points")
+    # Salespeople get the loyalty user group; other employees and portal
+    # users don't read these (the portal reads its own in sudo).
+    loyalty_tier_id = fields.Many2one(
+        "loyalty.tier", compute="_compute_loyalty_points", groups="crm_loyalty.group_loyalty_user"
+    )
     loyalty_points_available = fields.Float(
-        string="Loyalty Points", compute="_compute_loyalty_points"
+        string="Loyalty Points",
+        compute="_compute_loyalty_points",
+        groups="crm_loyalty.group_loyalty_user",
     )
     loyalty_points_pending = fields.Float(
-        string="Pending Points", compute="_compute_loyalty_points"
+        string="Pending Points",
+        compute="_compute_loyalty_points",
+        groups="crm_loyalty.group_loyalty_user",
     )
     loyalty_points_expiring = fields.Float(
-        string="Expiring in 30 Days", compute="_compute_loyalty_points"
+        string="Expiring in 30 Days",
+        compute="_compute_loyalty_points",
+        groups="crm_loyalty.group_loyalty_user",
     )
 
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_loyalty_points(self):
-        """Per partner, over the cards of loyalty programs: a handful of
-        grouped queries for the whole recordset."""
+        """Per partner, over the cards of loyalty programs of the current
+        companies or shared by companies: a handful of grouped queries for
+        the whole recordset."""
+        companies = [*self.env.companies.ids, False]
+        # sudo: the totals of the customer's cards and entries, which
+        # salespeople don't all see; only programs of the reader's companies
+        # (checked by env.companies above) or shared ones count.
         Card = self.env["loyalty.card"].sudo()
         Ledger = self.env["loyalty.ledger"].sudo()
-        domain = [("partner_id", "in", self.ids), ("program_id.program_type", "=", "loyalty")]
+        domain = [
+            ("partner_id", "in", self.ids),
+            ("program_id.program_type", "=", "loyalty"),
+            ("company_id", "in", companies),
+        ]
         cards = Card.search(domain)
         available = dict(Card._read_group(domain, ["partner_id"], ["points:sum"]))
         pending = dict(
@@ -54,6 +74,8 @@ class ResPartner(models.Model):
 
     def _crm_card_for(self, program):
         self.ensure_one()
+        # sudo: the ledger's flows (goodwill, store credit) open the
+        # customer's card, with no points, for users who can't create cards.
         Card = self.env["loyalty.card"].sudo()
         card = Card.search([("partner_id", "=", self.id), ("program_id", "=", program.id)], limit=1)
         return card or Card.create({"partner_id": self.id, "program_id": program.id, "points": 0})

@@ -1,18 +1,35 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools import points as rules
-
-SKIP = {"loyalty_ledger_skip": True}
+from ..tools.ledger_guard import SYSTEM, ledger_sync
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     crm_ledger_ids = fields.One2many("loyalty.ledger", "order_id", string="Loyalty Ledger")
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_loyalty_ledger(self):
+        """The ledger keeps its references: an order whose points moved
+        stays, cancelled, as the document its entries point at."""
+        # sudo: whether entries point at the orders, which the user may not
+        # all see.
+        Ledger = self.env["loyalty.ledger"].sudo()
+        kept = Ledger._read_group([("order_id", "in", self.ids)], ["order_id"])
+        if kept:
+            raise UserError(
+                self.env._(
+                    "%s moved loyalty points and the points ledger refers to it, so it can't be "
+                    "deleted; keep it cancelled instead.",
+                    ", ".join(order.name for (order,) in kept),
+                )
+            )
 
     def _crm_ledger_changes(self):
         """{card: (points issued by the order, points its rewards cost)} for
@@ -42,11 +59,17 @@ class SaleOrder(models.Model):
     def action_confirm(self):
         to_confirm = self.filtered(lambda o: o.state in ("draft", "sent"))
         to_confirm._crm_lock_cards()
-        res = super(SaleOrder, self.with_context(**SKIP)).action_confirm()
+        # sale_loyalty moves the cards' points as the salesperson: the
+        # ledger follows with its entries just below.
+        with ledger_sync(self.env):
+            res = super().action_confirm()
         to_confirm.filtered(lambda o: o.state == "sale")._crm_record_confirmation()
         return res
 
     def _crm_record_confirmation(self):
+        self.check_access("write")
+        # sudo: salespeople can't write the ledger; the caller confirmed
+        # these orders, with write access to them (checked above).
         Ledger = self.env["loyalty.ledger"].sudo()
         now = fields.Datetime.now()
         touched = self.env["loyalty.card"]
@@ -112,7 +135,10 @@ class SaleOrder(models.Model):
 
     def _action_cancel(self):
         confirmed = self.filtered(lambda o: o.state == "sale")
-        res = super(SaleOrder, self.with_context(**SKIP))._action_cancel()
+        # As in action_confirm: the ledger reverses below what sale_loyalty
+        # takes back.
+        with ledger_sync(self.env):
+            res = super()._action_cancel()
         confirmed._crm_reverse_all(self.env._("Order cancelled"))
         return res
 
@@ -124,6 +150,9 @@ class SaleOrder(models.Model):
         returns already took is not taken again. An entry with a reversal
         of its own (no return move: an earlier cancellation, or redeemed
         points given back after a full return) is done."""
+        self.check_access("write")
+        # sudo: salespeople can't write the ledger; the caller cancelled
+        # these orders, with write access to them (checked above).
         Ledger = self.env["loyalty.ledger"].sudo()
         entries = Ledger.search([("order_id", "in", self.ids), ("kind", "in", ("earn", "redeem"))])
         reversals = Ledger.search(
@@ -149,7 +178,7 @@ class SaleOrder(models.Model):
         cancel = pending | reversals.filtered(lambda r: r.source_id in pending)
         cancel |= counters.filtered(lambda c: c.source_id in cancel)
         if cancel:
-            cancel.with_context(loyalty_ledger_system=True).write({"state": "cancelled"})
+            cancel.with_context(**{SYSTEM: True}).write({"state": "cancelled"})
         for entry in todo - pending:
             # What is left to undo: the entry less what returns undid.
             left = round(entry.points + returned[entry.id], 2)
@@ -190,11 +219,11 @@ class SaleOrder(models.Model):
         shipping moves a release that has not happened yet to later, so that
         points never become available while the goods can still be
         returned."""
-        pending = (
-            self.env["loyalty.ledger"]
-            .sudo()
-            .search([("order_id", "in", self.ids), ("state", "=", "pending")])
-        )
+        self.check_access("read")
+        # sudo: crm_fulfillment's stage sync moves the stage whoever
+        # validated the delivery (a warehouse user); the ledger follows.
+        Ledger = self.env["loyalty.ledger"].sudo()
+        pending = Ledger.search([("order_id", "in", self.ids), ("state", "=", "pending")])
         now_release = pending.filtered(
             lambda e: not e.release_date and e.program_id.crm_points_release == "delivery"
         )
@@ -203,10 +232,10 @@ class SaleOrder(models.Model):
             release_on = delivered_on + timedelta(days=program.crm_release_days)
             group.filtered(
                 lambda e, r=release_on: not e.release_date or e.release_date < r
-            ).with_context(loyalty_ledger_system=True).release_date = release_on
+            ).with_context(**{SYSTEM: True}).release_date = release_on
         if now_release:
-            now_release.with_context(loyalty_ledger_system=True).release_date = delivered_on
-            now_release.env["loyalty.ledger"]._release(now_release, delivered_on)
+            now_release.with_context(**{SYSTEM: True}).release_date = delivered_on
+            Ledger._release(now_release, delivered_on)
 
     def _on_fulfillment_late(self):
         res = super()._on_fulfillment_late()
@@ -215,13 +244,16 @@ class SaleOrder(models.Model):
 
     def _crm_grant_goodwill(self):
         """Goodwill points once per late order, for programs that give them."""
+        self.check_access("read")
+        # sudo: the SLA cron finds late orders; the goodwill is the
+        # program's policy, written by the ledger's own flow.
         Ledger = self.env["loyalty.ledger"].sudo()
         already = set(
             Ledger.search([("order_id", "in", self.ids), ("kind", "=", "goodwill")]).order_id.ids
         )
         programs = (
             self.env["loyalty.program"]
-            .sudo()
+            .sudo()  # sudo: see above
             .search(
                 [
                     ("program_type", "=", "loyalty"),

@@ -12,6 +12,9 @@ class SaleOrder(models.Model):
 
         ``shares``: {move id: the share of the move's goods whose points go
         back}, 1 when not given; goods an RMA return exchanges keep theirs."""
+        moves.check_access("write")
+        # sudo: the goods came back whoever received them (a warehouse user,
+        # with access to the moves checked above); the ledger follows.
         Ledger = self.env["loyalty.ledger"].sudo()
         earned = Ledger.search(
             [
@@ -59,6 +62,9 @@ class SaleOrder(models.Model):
         """Goods whose points their receipt took back were exchanged after
         all: each such reversal gets a counter-entry of the same points (its
         ``source_id``), pending with it when it is pending, once."""
+        moves.check_access("read")
+        # sudo: the return's resolution decides (a returns manager resolved
+        # it, crm_fulfillment checked); the ledger follows.
         Ledger = self.env["loyalty.ledger"].sudo()
         reversals = Ledger.search(
             [
@@ -96,6 +102,7 @@ class SaleOrder(models.Model):
         Ledger._sync_cards(reversals.card_id)
 
     def _crm_give_back_redeemed(self, when):
+        # sudo: part of _crm_reverse_returned, which checked its caller.
         Ledger = self.env["loyalty.ledger"].sudo()
         for order in self:
             lines = order.order_line.filtered(

@@ -45,6 +45,10 @@ class SaleReturn(models.Model):
 
     def _on_return_store_credit(self, lines, amounts):
         """Store credit as loyalty points, at the program's rate."""
+        self.check_access("write")
+        # sudo: a returns manager resolves the return (crm_fulfillment checks
+        # it, and the caller's access to it is checked above); the credit is
+        # the program's policy, written by the ledger's own flow.
         program = (
             self.env["loyalty.program"]
             .sudo()
@@ -62,6 +66,7 @@ class SaleReturn(models.Model):
         card = self.order_id.partner_id._crm_card_for(program)
         points = round(sum(amounts.values()) * program.crm_store_credit_rate, 2)
         now = fields.Datetime.now()
+        # sudo: see above.
         Ledger = self.env["loyalty.ledger"].sudo()
         Ledger.create(
             {

@@ -5,4 +5,5 @@ from . import (
     test_ledger_security,
     test_ledger_tiers_expiry,
     test_points_rules,
+    test_trust,
 )

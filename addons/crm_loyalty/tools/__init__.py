@@ -1,1 +1,1 @@
-from . import points
+from . import ledger_guard, points

@@ -1,5 +1,5 @@
 from odoo import fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
 
@@ -24,12 +24,14 @@ class LoyaltyCard(models.Model):
     def _crm_adjust(self, points, reason):
         """A manual correction: an ``adjust`` entry, never an edit."""
         self.ensure_one()
-        if not self.env.user.has_group("crm_loyalty.group_loyalty_manager"):
-            raise AccessError(self.env._("Only a loyalty manager can adjust points."))
+        self._crm_check_points_rights()
+        self.check_access("write")
         if not (reason or "").strip():
             raise ValidationError(self.env._("Say why the points are adjusted."))
         if not points:
             raise ValidationError(self.env._("Enter the points to add or take."))
+        # sudo: nobody writes the ledger directly; the caller is a loyalty
+        # manager with write access to the card (checked above).
         Ledger = self.env["loyalty.ledger"].sudo()
         vals = {
             "card_id": self.id,

@@ -1,0 +1,56 @@
+"""Who moves points: the names the ledger's guards share, and the flag of
+the ledger's own flows.
+
+A context key comes from the client: any RPC call may set one, so none of
+them lets a user past a guard. The flag of the ledger's own flows lives in
+the cursor's transaction cache (``env.cr.cache``), which only code running
+on the server can set, for the length of a ``with`` block.
+"""
+
+from contextlib import contextmanager
+
+MANAGER_GROUP = "crm_loyalty.group_loyalty_manager"
+
+# Context key of the ledger's own moves of its entries (release, consumption,
+# reminders: the SYSTEM_FIELDS of loyalty.ledger); honoured in superuser mode
+# only.
+SYSTEM = "loyalty_ledger_system"
+
+# Keys in env.cr.cache, set by the context managers below only.
+_LEDGER_SYNC = "crm_loyalty.ledger_sync"
+_OUTSIDE_REASON = "crm_loyalty.outside_change_reason"
+
+
+@contextmanager
+def ledger_sync(env):
+    """Card points written inside the block are the ledger's own: a flow
+    that writes its entries itself (sale_loyalty's confirmation and
+    cancellation, which the ledger follows, and the balance sync) and that
+    no user can start from the client with a context key. Nests."""
+    cache = env.cr.cache
+    cache[_LEDGER_SYNC] = cache.get(_LEDGER_SYNC, 0) + 1
+    try:
+        yield
+    finally:
+        cache[_LEDGER_SYNC] -= 1
+
+
+def in_ledger_sync(env):
+    return env.cr.cache.get(_LEDGER_SYNC, 0) > 0
+
+
+@contextmanager
+def outside_change_reason(env, reason):
+    """The reason the server gives to a change of points made on the card
+    inside the block (the manager's description in Odoo's balance wizard)."""
+    cache = env.cr.cache
+    previous = cache.get(_OUTSIDE_REASON)
+    cache[_OUTSIDE_REASON] = reason
+    try:
+        yield
+    finally:
+        cache[_OUTSIDE_REASON] = previous
+
+
+def outside_change_reason_of(env):
+    return env.cr.cache.get(_OUTSIDE_REASON)
