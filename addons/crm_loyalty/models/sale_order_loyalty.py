@@ -135,12 +135,65 @@ class SaleOrder(models.Model):
 
     def _action_cancel(self):
         confirmed = self.filtered(lambda o: o.state == "sale")
+        untracked = confirmed._crm_untracked_changes()
         # As in action_confirm: the ledger reverses below what sale_loyalty
         # takes back.
         with ledger_sync(self.env):
             res = super()._action_cancel()
         confirmed._crm_reverse_all(self.env._("Order cancelled"))
+        confirmed._crm_follow_untracked(untracked)
         return res
+
+    def _crm_untracked_changes(self):
+        """{order: {card: (issued, cost)}} of orders confirmed before the
+        ledger was installed: what sale_loyalty gave and took then is in the
+        card's opening balance, with no entry of the order's own."""
+        # sudo: whether the orders have entries, which salespeople may not
+        # all see.
+        tracked = set(
+            self.env["loyalty.ledger"].sudo().search([("order_id", "in", self.ids)]).order_id.ids
+        )
+        changes = {}
+        for order in self.filtered(lambda o: o.id not in tracked):
+            order_changes = order._crm_ledger_changes()
+            if order_changes:
+                changes[order] = order_changes
+        return changes
+
+    def _crm_follow_untracked(self, untracked):
+        """sale_loyalty takes back the points of a cancelled order, also of
+        one confirmed before the ledger: the ledger follows with entries
+        (points earned then debited, points spent then given back), so that
+        the card still equals its ledger."""
+        if not untracked:
+            return
+        # sudo: salespeople can't write the ledger; the caller cancelled
+        # these orders (sale's own checks).
+        Ledger = self.env["loyalty.ledger"].sudo()
+        now = fields.Datetime.now()
+        reason = self.env._("Order cancelled (confirmed before the points ledger)")
+        cards = self.env["loyalty.card"]
+        for order, changes in untracked.items():
+            for card, (issued, cost) in changes.items():
+                cards |= card
+                vals = {
+                    "card_id": card.id,
+                    "kind": "reverse",
+                    "order_id": order.id,
+                    "reason": reason,
+                    "date": now,
+                }
+                if issued:
+                    Ledger._debit(card, {**vals, "points": -round(issued, 2)}, allow_negative=True)
+                if cost:
+                    Ledger.create(
+                        {
+                            **vals,
+                            "points": round(cost, 2),
+                            "expiry_date": card._crm_expiry_from(now),
+                        }
+                    )
+        Ledger._sync_cards(cards)
 
     def _crm_reverse_all(self, reason):
         """Undo what the orders did to the ledger: pending points cancelled,

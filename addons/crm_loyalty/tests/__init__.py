@@ -1,4 +1,5 @@
 from . import (
+    test_existing_cards,
     test_indexes,
     test_ledger_flows,
     test_ledger_returns,
