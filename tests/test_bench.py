@@ -42,6 +42,7 @@ def test_bench_runs_at_smoke_size(tmp_path):
     text = out.read_text()
     for row in (
         "a. RFM",
+        "a'. RFM first full computation (1x)",
         "b. order flow, queries",
         "b. order flow, time",
         "c. loyalty",
@@ -49,6 +50,7 @@ def test_bench_runs_at_smoke_size(tmp_path):
         "e. scaling of RFM",
         "e. scaling of loyalty",
         "e. scaling of suggestions",
+        "f. install-time history rebuild",
     ):
         assert row in text, row
     assert "'customers': 300" in text and "'customers': 600" in text
@@ -62,7 +64,13 @@ def test_bench_runs_at_smoke_size(tmp_path):
     for orders, deliveries, returns in sizes:
         assert deliveries == orders
         assert 0 < int(returns) <= int(orders) // 50
-    assert text.count("| pass |") + text.count("| **fail** |") == 11
+    assert text.count("| pass |") + text.count("| **fail** |") == 13
+    # The first computation wrote every customer who ordered.
+    first = re.search(r"every customer \((\d+)\s+at 1x\)", text)
+    assert first and int(first.group(1)) > 0, text
+    # The install on a shop made without the addons rebuilt its history.
+    rebuilt = re.search(r"whose hook rebuilt (\d+) history events", text)
+    assert rebuilt and int(rebuilt.group(1)) >= 750 * 2, text
     # The server the figures depend on, and the loyalty crons' WAL at both
     # sizes (positive: both sides write what they update).
     assert re.search(r"PostgreSQL: server_version = \d+.*shared_buffers = \S+", text)

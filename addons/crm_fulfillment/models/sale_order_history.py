@@ -86,66 +86,74 @@ class SaleOrder(models.Model):
             ),
             pickings AS (
                 -- The order's own transfers out (not receipts, not exchanges
-                -- of returns), and the step of its route each one is.
-                SELECT sp.sale_id AS order_id, sp.state, sp.date_done, spt.code AS type_code,
-                       COALESCE(w.delivery_steps, 'ship_only') AS steps,
-                       CASE WHEN w.delivery_steps <> 'ship_only' AND spt.id = w.pick_type_id
-                                THEN 'pick'
-                            WHEN w.delivery_steps = 'pick_pack_ship' AND spt.id = w.pack_type_id
-                                THEN 'pack'
-                            ELSE 'out' END AS step
-                  FROM stock_picking sp
-                  JOIN batch b ON b.id = sp.sale_id
-                  JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
-             LEFT JOIN stock_warehouse w ON w.id = spt.warehouse_id
-                 WHERE spt.code <> 'incoming' AND sp.state <> 'cancel'
-                   AND sp.sale_return_id IS NULL
-            ),
-            open_stage AS (
-                -- tools.stages.picking_stage, for each open transfer.
-                SELECT order_id,
-                       CASE WHEN step = 'pick' OR (step = 'out' AND steps = 'ship_only')
-                                THEN CASE WHEN state = 'assigned' THEN 'ready' ELSE 'paid' END
-                            WHEN step = 'pack' THEN 'picked'
-                            WHEN steps = 'pick_ship' THEN 'picked'
-                            ELSE 'packed' END AS code
-                  FROM pickings
-                 WHERE state <> 'done'
+                -- of returns), the step of its route each one is, and for an
+                -- open one the stage it stands for (tools.stages.picking_stage).
+                SELECT x.*,
+                       CASE WHEN x.state = 'done' THEN NULL
+                            WHEN x.step = 'pick' OR (x.step = 'out' AND x.steps = 'ship_only')
+                                THEN CASE WHEN x.state = 'assigned' THEN 'ready' ELSE 'paid' END
+                            WHEN x.step = 'pack' THEN 'picked'
+                            WHEN x.steps = 'pick_ship' THEN 'picked'
+                            ELSE 'packed' END AS open_code
+                  FROM (
+                    SELECT sp.sale_id AS order_id, sp.state, sp.date_done, spt.code AS type_code,
+                           COALESCE(w.delivery_steps, 'ship_only') AS steps,
+                           CASE WHEN w.delivery_steps <> 'ship_only' AND spt.id = w.pick_type_id
+                                    THEN 'pick'
+                                WHEN w.delivery_steps = 'pick_pack_ship' AND spt.id = w.pack_type_id
+                                    THEN 'pack'
+                                ELSE 'out' END AS step
+                      FROM stock_picking sp
+                      JOIN batch b ON b.id = sp.sale_id
+                      JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
+                 LEFT JOIN stock_warehouse w ON w.id = spt.warehouse_id
+                     WHERE spt.code <> 'incoming' AND sp.state <> 'cancel'
+                       AND sp.sale_return_id IS NULL
+                  ) x
             ),
             facts AS (
                 SELECT b.id,
-                       (SELECT min(date_done) FROM pickings p
-                         WHERE p.order_id = b.id AND p.state = 'done' AND p.type_code = 'outgoing')
+                       min(p.date_done) FILTER (WHERE p.state = 'done' AND p.type_code = 'outgoing')
                            AS first_out,
-                       (SELECT max(date_done) FROM pickings p
-                         WHERE p.order_id = b.id AND p.state = 'done' AND p.step = 'out')
+                       max(p.date_done) FILTER (WHERE p.state = 'done' AND p.step = 'out')
                            AS last_out,
-                       (SELECT min(date_done) FROM pickings p
-                         WHERE p.order_id = b.id AND p.state = 'done' AND p.step = 'pick')
+                       min(p.date_done) FILTER (WHERE p.state = 'done' AND p.step = 'pick')
                            AS picked_at,
-                       (SELECT min(date_done) FROM pickings p
-                         WHERE p.order_id = b.id AND p.state = 'done' AND p.step = 'pack')
+                       min(p.date_done) FILTER (WHERE p.state = 'done' AND p.step = 'pack')
                            AS packed_at,
-                       (SELECT min(r.rank) FROM open_stage o JOIN %(ranks)s ON r.code = o.code
-                         WHERE o.order_id = b.id) AS open_rank
+                       min(r.rank) AS open_rank
                   FROM batch b
+             LEFT JOIN pickings p ON p.order_id = b.id
+             LEFT JOIN %(ranks)s ON r.code = p.open_code
+              GROUP BY b.id
             ),
             target AS (
-                -- tools.stages.order_stage, without payment (see the caller).
-                SELECT b.*, f.first_out, f.last_out, f.picked_at, f.packed_at,
-                       CASE WHEN b.state IN ('draft', 'sent') THEN 'quotation'
-                            WHEN b.state = 'cancel' THEN 'cancelled'
-                            WHEN f.open_rank IS NOT NULL
-                                THEN (SELECT code FROM %(ranks)s WHERE r.rank = f.open_rank)
-                            WHEN f.last_out IS NOT NULL THEN 'shipped'
-                            ELSE 'paid' END AS code
-                  FROM batch b JOIN facts f ON f.id = b.id
+                -- tools.stages.order_stage, without payment (see the caller),
+                -- and the date the order entered it: its last dated milestone.
+                SELECT t.*, r.rank,
+                       GREATEST(LEAST(t.create_date, t.date_order),
+                                CASE WHEN t.state = 'sale' AND r.rank >= 2 THEN t.date_order END,
+                                CASE WHEN r.rank >= 4 THEN t.picked_at END,
+                                CASE WHEN r.rank >= 5 THEN t.packed_at END,
+                                CASE WHEN t.code = 'shipped' THEN t.last_out END) AS stage_date
+                  FROM (
+                    SELECT b.*, f.first_out, f.last_out, f.picked_at, f.packed_at,
+                           CASE WHEN b.state IN ('draft', 'sent') THEN 'quotation'
+                                WHEN b.state = 'cancel' THEN 'cancelled'
+                                WHEN f.open_rank IS NOT NULL
+                                    THEN (SELECT code FROM %(ranks)s WHERE r.rank = f.open_rank)
+                                WHEN f.last_out IS NOT NULL THEN 'shipped'
+                                ELSE 'paid' END AS code
+                      FROM batch b JOIN facts f ON f.id = b.id
+                  ) t
+                  -- A cancelled order's history stops at its quotation.
+                  JOIN %(ranks)s ON r.code = CASE WHEN t.code = 'cancelled' THEN 'quotation'
+                                                  ELSE t.code END
             ),
             milestones AS (
                 -- What the documents date, up to the stage the order is in.
                 SELECT t.id AS order_id, m.code, m.date, m.rank
                   FROM target t
-                  JOIN %(ranks)s ON r.code = t.code OR (t.code = 'cancelled' AND r.rank = 0)
                  CROSS JOIN LATERAL (
                        VALUES ('quotation', LEAST(t.create_date, t.date_order), 0),
                               ('paid', CASE WHEN t.state = 'sale' THEN t.date_order END, 2),
@@ -153,14 +161,13 @@ class SaleOrder(models.Model):
                               ('packed', t.packed_at, 5),
                               ('shipped', CASE WHEN t.code = 'shipped' THEN t.last_out END, 6)
                  ) AS m(code, date, rank)
-                 WHERE m.date IS NOT NULL AND m.rank <= r.rank
+                 WHERE m.date IS NOT NULL AND m.rank <= t.rank
             ),
             chained AS (
                 SELECT order_id, code, date,
                        lag(code) OVER w AS from_code,
                        lag(date) OVER w AS from_date,
-                       row_number() OVER w AS seq,
-                       count(*) OVER (PARTITION BY order_id) AS total
+                       row_number() OVER w AS seq
                   FROM milestones
                 WINDOW w AS (PARTITION BY order_id ORDER BY date, rank)
             ),
@@ -182,19 +189,15 @@ class SaleOrder(models.Model):
               ORDER BY c.order_id, c.seq
              RETURNING order_id
             ),
-            last_event AS (
-                SELECT order_id, date FROM chained WHERE seq = total
-            ),
             orders AS (
                 UPDATE sale_order so
                    SET fulfillment_shipped_date = t.first_out,
                        fulfillment_stage_id = CASE WHEN %(keep_stage)s THEN so.fulfillment_stage_id
                                                    ELSE s.id END,
                        fulfillment_stage_date = CASE WHEN %(keep_stage)s THEN so.fulfillment_stage_date
-                                                     ELSE COALESCE(l.date, t.create_date) END
+                                                     ELSE t.stage_date END
                   FROM target t
                   JOIN sale_fulfillment_stage s ON s.code = t.code
-             LEFT JOIN last_event l ON l.order_id = t.id
                  WHERE so.id = t.id
              RETURNING so.id
             )
