@@ -160,9 +160,16 @@ class ReturnPortal(CustomerPortal):
             return_sudo.action_request()
             # The photos were checked above; message_post stores them on the
             # return, whose chatter staff read.
+            # Posted as the customer's own message, which they see on the
+            # return's page with their photos.
             return_sudo.message_post(
-                body=request.env._("Requested by the customer from the portal."),
+                body=post.get("note") or request.env._("Return requested from the portal."),
                 attachments=photos,
+                author_id=order_sudo.partner_id.id
+                if request.env.user._is_public()
+                else request.env.user.partner_id.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
         return return_sudo
 

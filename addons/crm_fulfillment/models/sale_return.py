@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare
 
 OPEN_STATES = ("requested", "approved")
@@ -134,6 +134,9 @@ class SaleReturn(models.Model):
             raise UserError(
                 self.env._("The order and company of a return can't change once it is requested.")
             )
+        if vals.get("order_id"):
+            # Only onto an order the user may see (own orders, company).
+            self.env["sale.order"].browse(vals["order_id"]).check_access("read")
 
     def _raise_workflow_fields(self):
         raise UserError(
@@ -151,6 +154,22 @@ class SaleReturn(models.Model):
         if not self.env.user.has_group(group):
             raise AccessError(self.env._("You are not allowed to handle returns."))
         self.check_access("write")
+
+    @api.constrains("order_id", "line_ids")
+    def _check_lines_of_order(self):
+        for ret in self:
+            foreign = ret.line_ids.filtered(
+                lambda ln, r=ret: ln.order_line_id.order_id != r.order_id
+            )
+            if foreign:
+                raise ValidationError(
+                    self.env._(
+                        "The products of %(ret)s come from its order: remove %(products)s "
+                        "before choosing another order.",
+                        ret=ret.name,
+                        products=", ".join(foreign.product_id.mapped("display_name")),
+                    )
+                )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
@@ -230,17 +249,40 @@ class SaleReturn(models.Model):
                 ret.activity_schedule(
                     "mail.mail_activity_data_todo",
                     summary=self.env._("Approve or reject the return"),
-                    user_id=(ret.order_id.user_id or ret.user_id or self.env.user).id,
+                    user_id=ret._approver().id,
                 )
+
+    def _approver(self):
+        """Who is asked to approve: the order's salesperson or the return's
+        responsible when they may approve, else the company's first returns
+        manager (a salesperson can't act on the to-do)."""
+        self.ensure_one()
+        group = "crm_fulfillment.group_fulfillment_manager"
+        for user in (self.order_id.user_id, self.user_id):
+            if user and not user.share and user.has_group(group):
+                return user
+        manager = self.env["res.users"].search(
+            [
+                ("groups_id", "in", self.env.ref(group).id),
+                ("share", "=", False),
+                ("company_ids", "in", self.company_id.id),
+                ("id", "!=", self.env.ref("base.user_root").id),
+            ],
+            order="id",
+            limit=1,
+        )
+        return manager or self.order_id.user_id or self.user_id or self.env.user
 
     # ------------------------------------------------------------------
     # Approval
     # ------------------------------------------------------------------
-    def _check_manager(self):
+    def _check_manager(self, message=None):
         if self.env.su:
             return
         if not self.env.user.has_group("crm_fulfillment.group_fulfillment_manager"):
-            raise AccessError(self.env._("Only a returns manager can approve or reject returns."))
+            raise AccessError(
+                message or self.env._("Only a returns manager can approve or reject returns.")
+            )
         self.check_access("write")
 
     def action_approve(self):

@@ -12,7 +12,7 @@ class SaleReturn(models.Model):
     def action_done(self):
         """Resolve: credit notes, replacement deliveries and store credit are
         money, so a returns manager resolves."""
-        self._check_manager()
+        self._check_manager(self.env._("Only a returns manager can resolve returns."))
         self._check_done()
         # sudo: the resolution writes workflow fields and creates documents
         # the manager checked above may not create themselves (credit notes).

@@ -4,7 +4,7 @@ tried it, and checks that it is refused and that nothing was written."""
 import base64
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common_returns import ReturnCase
@@ -80,7 +80,7 @@ class TestReturnTrust(ReturnCase):
         self._receive(ret)
         self.assertEqual(ret.state, "received")
         for user in (self.salesman, self.returns_user):
-            with self.assertRaisesMessage(AccessError, "Only a returns manager"):
+            with self.assertRaisesMessage(AccessError, "Only a returns manager can resolve"):
                 ret.with_user(user).action_done()
         self.assertFalse(self._credit_notes())
         ret.with_user(self.returns_manager).action_done()
@@ -107,6 +107,23 @@ class TestReturnTrust(ReturnCase):
             ),
             my_return | their_return,
         )
+
+    def test_a_draft_return_stays_on_an_order_of_its_user(self):
+        mine, mine_too = self._own_order(), self._own_order()
+        theirs = self._own_order(salesman=self.other_salesman)
+        ret = self._return(mine, 1, user=self.salesman, request=False)
+        with self.assertRaises(AccessError):
+            ret.write({"order_id": theirs.id})
+        with self.assertRaisesMessage(ValidationError, "come from its order"):
+            ret.write({"order_id": mine_too.id})
+        self.assertEqual(ret.order_id, mine)
+
+    def test_the_request_asks_someone_who_may_approve(self):
+        ret = self._return(self._own_order(), 1, user=self.salesman)
+        activity = ret.activity_ids
+        self.assertEqual(activity.summary, "Approve or reject the return")
+        self.assertTrue(activity.user_id.has_group("crm_fulfillment.group_fulfillment_manager"))
+        self.assertNotEqual(activity.user_id, self.salesman)
 
     def test_own_documents_only_cannot_act_on_others_orders(self):
         theirs = self._own_order(salesman=self.other_salesman)
@@ -303,4 +320,8 @@ class TestReturnPortalInput(ReturnCase, HttpCase):
         )
         self.assertEqual(attachment.mapped("name"), ["ok.png"])
         self.assertEqual(attachment.mimetype, "image/png")
-        self.assertIn(attachment, ret.message_ids.attachment_ids)
+        message = ret.message_ids.filtered(lambda m: attachment in m.attachment_ids)
+        # The customer's own message, which they see on their return's page.
+        self.assertEqual(message.message_type, "comment")
+        self.assertEqual(message.author_id, self.portal_user.partner_id)
+        self.assertFalse(message.subtype_id.internal)
