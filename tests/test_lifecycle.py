@@ -2,13 +2,13 @@
 and uninstalls cleanly, and Odoo's sale flow still works afterwards."""
 
 import json
-import os
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
 import pytest
+from helpers.cli import drop_db, run_odoo
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = Path(__file__).resolve().parent / "helpers" / "uninstall_probe.py"
@@ -18,33 +18,11 @@ ADDONS = ("crm_ecommerce", "crm_fulfillment", "crm_loyalty")
 pytestmark = pytest.mark.slow
 
 
-def odoo(conf, command, *args):
-    proc = subprocess.run(
-        [sys.executable, "-m", "odoo", command, "-c", conf, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    output = proc.stdout + proc.stderr
-    errors = [line for line in output.splitlines() if " ERROR " in line or " CRITICAL " in line]
-    assert proc.returncode == 0 and not errors, f"odoo {command} {args} failed:\n{output[-6000:]}"
-    return output
-
-
-@pytest.fixture(scope="module")
-def conf():
-    path = os.environ.get("CRM_ECOMMERCE_ODOO_CONF")
-    if not path:
-        pytest.fail("CRM_ECOMMERCE_ODOO_CONF is not set: run this test through ./run-tests")
-    return path
-
-
 @pytest.fixture(scope="module")
 def template_db(conf):
     """A fresh database with demo data and the Odoo modules we depend on."""
     name = f"crm_ecom_lifecycle_{uuid.uuid4().hex[:8]}"
-    odoo(
+    run_odoo(
         conf,
         "server",
         "-d",
@@ -56,20 +34,15 @@ def template_db(conf):
         "--log-level=warn",
     )
     yield name
-    subprocess.run(
-        [sys.executable, "-m", "odoo", "db", "-c", conf, "drop", name],
-        cwd=ROOT,
-        capture_output=True,
-        check=False,
-    )
+    drop_db(conf, name)
 
 
 @pytest.mark.parametrize("addon", ADDONS)
 def test_install_upgrade_uninstall(conf, template_db, addon):
     db = f"{template_db}_{addon}"
-    odoo(conf, "db", "duplicate", template_db, db)
+    run_odoo(conf, "db", "duplicate", template_db, db)
     try:
-        odoo(
+        run_odoo(
             conf,
             "server",
             "-d",
@@ -80,7 +53,7 @@ def test_install_upgrade_uninstall(conf, template_db, addon):
             "--no-http",
             "--log-level=warn",
         )
-        odoo(
+        run_odoo(
             conf,
             "server",
             "-d",
@@ -102,12 +75,7 @@ def test_install_upgrade_uninstall(conf, template_db, addon):
         assert proc.returncode == 0 and lines, proc.stdout[-4000:] + proc.stderr[-4000:]
         result = json.loads(lines[-1][len("PROBE ") :])
     finally:
-        subprocess.run(
-            [sys.executable, "-m", "odoo", "db", "-c", conf, "drop", db],
-            cwd=ROOT,
-            capture_output=True,
-            check=False,
-        )
+        drop_db(conf, db)
 
     # The probe saw the addon's views and menus before uninstalling it...
     assert result["owned_before"]["ir.ui.menu"] > 0

@@ -5,7 +5,7 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
-from odoo.tools import float_compare, float_round
+from odoo.tools import float_round
 from odoo.tools.mimetypes import guess_mimetype
 
 # Photos are shown back to staff in the browser: raster images only (an
@@ -193,18 +193,7 @@ class ReturnPortal(CustomerPortal):
             )
         rounding = line.product_uom.rounding
         qty = float_round(qty, precision_rounding=rounding)
-        available = returnable.get(line, 0.0)
-        if float_compare(qty, available, precision_rounding=rounding) > 0:
-            raise UserError(
-                request.env._(
-                    "Only %(available)s %(uom)s of %(product)s can still be returned; "
-                    "%(asked)s asked.",
-                    available=available,
-                    uom=line.product_uom.name,
-                    product=product,
-                    asked=qty,
-                )
-            )
+        line._check_return_quantity(qty, returnable.get(line, 0.0))
         return qty
 
     @staticmethod

@@ -83,6 +83,21 @@ class SaleOrderLine(models.Model):
             or self.order_id.company_id.return_window_days
         )
 
+    def _check_return_quantity(self, quantity, available):
+        """Refuse asking back more than ``available`` of this line."""
+        self.ensure_one()
+        if float_compare(quantity, available, precision_rounding=self.product_uom.rounding) > 0:
+            raise UserError(
+                self.env._(
+                    "Only %(available)s %(uom)s of %(product)s can still be returned "
+                    "(delivered, minus returns already requested); %(asked)s asked.",
+                    available=available,
+                    uom=self.product_uom.name,
+                    product=self.product_id.display_name,
+                    asked=quantity,
+                )
+            )
+
     def _return_window_end(self):
         """The last moment the customer may ask to return this line: the
         window counts from the confirmed delivery, else from the first

@@ -253,22 +253,7 @@ class SaleReturnLine(models.Model):
             available = rules.returnable_quantity(
                 order_line.qty_delivered, open_requested.get(order_line.id, 0.0)
             )
-            if (
-                float_compare(
-                    quantity, available, precision_rounding=order_line.product_uom.rounding
-                )
-                > 0
-            ):
-                raise UserError(
-                    self.env._(
-                        "Only %(available)s %(uom)s of %(product)s can still be returned "
-                        "(delivered, minus returns already requested); %(asked)s asked.",
-                        available=available,
-                        uom=order_line.product_uom.name,
-                        product=order_line.product_id.display_name,
-                        asked=quantity,
-                    )
-                )
+            order_line._check_return_quantity(quantity, available)
 
     # ------------------------------------------------------------------
     # Pickings
