@@ -1,7 +1,9 @@
 """Orders that existed before the addon: their history comes from their
 documents, and what the stages and return windows say is true."""
 
+import importlib.util
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -104,6 +106,30 @@ class TestExistingOrders(ReturnCase):
         )
         self.assertEqual(live.fulfillment_event_ids, live_events)
         self.assertEqual(set(live_events.mapped("source")), {"live"})
+
+    def test_migration_from_18_0_1_0_2(self):
+        script = Path(__file__).parent.parent / "migrations" / "18.0.1.0.3" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("crm_fulfillment_migrate_1_0_3", script)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        stage = self.stages["paid"]
+        stage.name = "Paid"
+        old = self._delivered_order(qty=1)
+        self._as_before_install(old, TWO_YEARS_AGO, shipped=TWO_YEARS_AGO + timedelta(days=1))
+        self.env.cr.execute(
+            "UPDATE sale_order SET fulfillment_stage_id = %s WHERE id = %s",
+            (self.stages["shipped"].id, old.id),
+        )
+        migration.migrate(self.env.cr, "18.0.1.0.2")
+        self.env.invalidate_all()
+        self.assertEqual(stage.name, "Confirmed")
+        self.assertEqual(old.fulfillment_shipped_date, TWO_YEARS_AGO + timedelta(days=1))
+        self.assertEqual(len(old.fulfillment_event_ids), 3)
+        # A shop that renamed the stage keeps its name.
+        stage.name = "Ready to prepare"
+        migration.migrate(self.env.cr, "18.0.1.0.2")
+        self.env.invalidate_all()
+        self.assertEqual(stage.name, "Ready to prepare")
 
     def test_an_old_delivery_is_past_its_return_window(self):
         order = self._delivered_order(qty=2)
