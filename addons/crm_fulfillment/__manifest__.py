@@ -1,7 +1,7 @@
 {
     "name": "E-commerce Fulfilment and Returns",
     "summary": "Fulfilment stages with history, SLA and lateness, customer "
-    "notifications, and returns (RMA) with refunds, exchanges and store credit",
+    "notifications, and returns (RMA) with refunds and exchanges (store credit with crm_loyalty)",
     "version": "18.0.1.0.3",
     "category": "Sales/Sales",
     "author": "CRM E-commerce Team",

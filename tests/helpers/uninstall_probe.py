@@ -24,6 +24,10 @@ def owned_records(env, addon):
     # the models it alone defines must disappear.
     models = env["ir.model"].browse(found["ir.model"])
     found["ir.model"] = models.filtered(lambda m: m.modules.strip() == addon).ids
+    # Likewise a field it extends (selection_add) stays with the addon that
+    # defines it.
+    fields = env["ir.model.fields"].browse(found["ir.model.fields"])
+    found["ir.model.fields"] = fields.filtered(lambda f: f.modules.strip() == addon).ids
     return found
 
 

@@ -120,11 +120,9 @@ class ReturnPortal(CustomerPortal):
         reason = reasons.filtered(lambda r: str(r.id) == post.get("reason_id"))
         if not reason:
             raise UserError(request.env._("Choose a reason for the return."))
-        resolution = (
-            post.get("resolution")
-            if post.get("resolution") in ("refund", "exchange", "credit")
-            else "refund"
-        )
+        # What the installed addons resolve (crm_loyalty adds store credit).
+        offered = request.env["sale.return.line"]._fields["resolution"].get_values(request.env)
+        resolution = post.get("resolution") if post.get("resolution") in offered else "refund"
         line_vals = []
         for line in returnable:
             qty = self._portal_return_quantity(line, post.get(f"qty_{line.id}"), returnable)

@@ -50,6 +50,17 @@ class SaleOrder(models.Model):
                 order.fulfillment_deadline = rules.sla_deadline(start, hours)
 
     @api.model
+    def _fulfillment_stage_entry_vals(self, stage, when):
+        """Values written on orders entering ``stage`` (by the stage sync of
+        sale_order_stage.py); an extension point. Lateness is per stage: an
+        order entering a stage is not late in it yet.
+
+        Declared here rather than next to the sync: this file is loaded
+        first, and an override here of a method declared there would never
+        be reached."""
+        return {"fulfillment_late": False, "fulfillment_late_stage_id": False}
+
+    @api.model
     def _cron_fulfillment_sla(self):
         """Flag the orders that became late since the last run: one activity
         for the salesperson and one hook call per order and stage."""
@@ -93,7 +104,7 @@ class SaleOrder(models.Model):
 
     def _on_fulfillment_late(self):
         """Called once per order and stage when an order becomes late; other
-        addons override it (crm_loyalty grants goodwill points)."""
+        addons override it (to make amends to the customer, say)."""
         return True
 
     @api.model

@@ -232,11 +232,6 @@ class SaleOrder(models.Model):
             "partner_id": self.partner_id.id,
         }
 
-    @api.model
-    def _fulfillment_stage_entry_vals(self, stage, when):
-        """Values written on orders entering ``stage``; an extension point."""
-        return {"fulfillment_late": False, "fulfillment_late_stage_id": False}
-
     def _fulfillment_first_shipped_dates(self):
         """{order id: when its first delivery to the customer was validated}:
         the shipped date, which return windows and automatic delivery count

@@ -66,7 +66,7 @@ class SaleReturn(models.Model):
     request_date = fields.Datetime(readonly=True, copy=False)
     line_ids = fields.One2many("sale.return.line", "return_id", string="Lines", copy=True)
     preferred_resolution = fields.Selection(
-        [("refund", "Refund"), ("exchange", "Exchange"), ("credit", "Store Credit")],
+        [("refund", "Refund"), ("exchange", "Exchange")],
         default="refund",
         help="What the customer asked for; each line can be resolved differently.",
     )

@@ -59,7 +59,7 @@ class SaleReturnLine(models.Model):
         "the others are scrapped.",
     )
     resolution = fields.Selection(
-        [("refund", "Refund"), ("exchange", "Exchange"), ("credit", "Store Credit")],
+        [("refund", "Refund"), ("exchange", "Exchange")],
         required=True,
         default="refund",
     )

@@ -5,15 +5,17 @@ from odoo.exceptions import UserError
 
 
 class SaleReturn(models.Model):
-    """Resolution of received returns: refund, exchange or store credit."""
+    """Resolution of received returns: a refund or an exchange here; other
+    addons add resolutions of their own (see _resolve_lines)."""
 
     _inherit = "sale.return"
 
     def action_done(self):
-        """Resolve: credit notes, replacement deliveries and store credit are
-        money, so a returns manager resolves."""
+        """Resolve: credit notes and replacement deliveries are money, so a
+        returns manager resolves."""
         self._check_manager(self.env._("Only a returns manager can resolve returns."))
         self._check_done()
+        resolutions = self.env["sale.return.line"]._fields["resolution"].get_values(self.env)
         # sudo: the resolution writes workflow fields and creates documents
         # the manager checked above may not create themselves (credit notes).
         for ret in self.sudo():
@@ -21,12 +23,11 @@ class SaleReturn(models.Model):
             by_resolution = defaultdict(lambda: self.env["sale.return.line"])
             for line in todo:
                 by_resolution[line.resolution] |= line
-            if by_resolution.get("refund"):
-                ret._resolve_refund(by_resolution["refund"])
-            if by_resolution.get("exchange"):
-                ret._resolve_exchange(by_resolution["exchange"])
-            if by_resolution.get("credit"):
-                ret._resolve_store_credit(by_resolution["credit"])
+            # In the order of the selection: refunds, exchanges, then the
+            # resolutions other addons add.
+            for resolution in resolutions:
+                if by_resolution.get(resolution):
+                    ret._resolve_lines(resolution, by_resolution[resolution])
             todo.resolved = True
             ret.state = "done"
             ret._on_return_done()
@@ -42,6 +43,27 @@ class SaleReturn(models.Model):
                 )
             )
 
+    def _resolve_lines(self, resolution, lines):
+        """Resolve the received ``lines`` of one ``resolution``, as
+        superuser (see action_done). The extension point of resolutions: an
+        addon that adds one to the selection (selection_add on
+        sale.return.line's ``resolution``) resolves it here and calls super()
+        for the others."""
+        self.ensure_one()
+        if resolution == "refund":
+            return self._resolve_refund(lines)
+        if resolution == "exchange":
+            return self._resolve_exchange(lines)
+        labels = dict(lines._fields["resolution"]._description_selection(self.env))
+        raise UserError(
+            self.env._(
+                "%(name)s can't be resolved: no installed app resolves its lines to be resolved "
+                "by %(resolution)s. Choose a refund or an exchange for them.",
+                name=self.name,
+                resolution=labels.get(resolution, resolution),
+            )
+        )
+
     # ------------------------------------------------------------------
     # Refund: a credit note from the original invoice, fee deducted
     # ------------------------------------------------------------------
@@ -54,7 +76,7 @@ class SaleReturn(models.Model):
             raise UserError(
                 self.env._(
                     "Order %s has no posted invoice to refund; invoice it first, "
-                    "or resolve the return by exchange or store credit.",
+                    "or resolve the return another way, such as an exchange.",
                     self.order_id.name,
                 )
             )
@@ -137,27 +159,6 @@ class SaleReturn(models.Model):
                 for line in lines
             ],
         }
-
-    # ------------------------------------------------------------------
-    # Store credit: filled by crm_loyalty
-    # ------------------------------------------------------------------
-    def _resolve_store_credit(self, lines):
-        self.ensure_one()
-        amounts = {
-            line.id: line.refund_amount * line.qty_received / line.quantity for line in lines
-        }
-        return self._on_return_store_credit(lines, amounts)
-
-    def _on_return_store_credit(self, lines, amounts):
-        """Hook: credit the customer ``amounts`` ({line id: amount in the
-        order's currency}); crm_loyalty turns them into points."""
-        raise UserError(
-            self.env._(
-                "Store credit needs the loyalty addon (crm_loyalty); "
-                "resolve %s by refund or exchange.",
-                self.name,
-            )
-        )
 
 
 class SaleReturnLine(models.Model):

@@ -8,7 +8,7 @@ from odoo.addons.crm_fulfillment.models.sale_return_resolution import (
     SaleReturn as SaleReturnResolution,
 )
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common_returns import ReturnCase
 
@@ -119,28 +119,43 @@ class TestReturnFlows(ReturnCase):
             self._return(order, 1, resolution="exchange", exchange_product_id=self.product_rare.id)
         self.assertFalse(self.env["sale.return"].search([("order_id", "=", order.id)]))
 
-    def test_store_credit_calls_the_hook_with_lines_and_amounts(self):
-        order = self._delivered_order(qty=2)
-        ret = self._receive(self._return(order, 2, resolution="credit"))
+    def test_resolutions_go_through_one_extension_point(self):
+        """Each resolution of the selection resolves its lines through
+        _resolve_lines, the method addons that add a resolution override."""
+        order = self._delivered_order(qty=3)
+        ret = self._receive(self._return(order, 2))
         calls = []
+        original = SaleReturnResolution._resolve_lines
 
-        def hook(records, lines, amounts):
-            calls.append((records, lines, amounts))
+        def spy(records, resolution, lines):
+            calls.append((resolution, lines))
+            return original(records, resolution, lines)
 
-        with patch.object(SaleReturnResolution, "_on_return_store_credit", hook):
-            ret.action_done()
-        self.assertEqual(len(calls), 1)
-        _records, lines, amounts = calls[0]
-        self.assertEqual(lines, ret.line_ids)
-        self.assertAlmostEqual(amounts[ret.line_ids.id], ret.line_ids.refund_amount, places=2)
+        with patch.object(SaleReturnResolution, "_resolve_lines", spy):
+            ret.with_user(self.returns_manager).action_done()
+        self.assertEqual(calls, [("refund", ret.line_ids)])
         self.assertEqual(ret.state, "done")
+        self.assertTrue(ret.credit_note_ids)
 
-    def test_store_credit_without_loyalty_is_a_clear_error(self):
+    def test_a_resolution_no_app_resolves_is_a_clear_error(self):
         order = self._delivered_order(qty=1)
-        ret = self._receive(self._return(order, 1, resolution="credit"))
-        with self.assertRaisesMessage(UserError, "Store credit needs the loyalty addon"):
-            ret.action_done()
+        ret = self._receive(self._return(order, 1))
+        with self.assertRaisesMessage(UserError, "no installed app resolves its lines"):
+            ret._resolve_lines("barter", ret.line_ids)
         self.assertEqual(ret.state, "received")
+
+    def test_this_app_offers_only_what_it_resolves(self):
+        """Refunds and exchanges are this app's; store credit is the loyalty
+        app's, which adds it with the points it credits."""
+        for model, fname in (
+            ("sale.return", "preferred_resolution"),
+            ("sale.return.line", "resolution"),
+        ):
+            with self.subTest(field=fname):
+                Model = self.env[model]
+                modules = Model._fields[fname]._selection_modules(Model)
+                ours = {value for value, names in modules.items() if "crm_fulfillment" in names}
+                self.assertEqual(ours, {"refund", "exchange"})
 
     def test_received_hook_and_scrap(self):
         order = self._delivered_order(qty=2)

@@ -1,13 +1,16 @@
 from datetime import timedelta
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..tools import points as rules
-from ..tools.ledger_guard import MANAGER_GROUP, SYSTEM, in_ledger_sync, outside_change_reason_of
+from ..tools.ledger_guard import (
+    MANAGER_GROUP,
+    as_system,
+    in_ledger_sync,
+    outside_change_reason_of,
+)
 
 
 class LoyaltyCard(models.Model):
@@ -24,32 +27,22 @@ class LoyaltyCard(models.Model):
     crm_points_expiring = fields.Float(string="Expiring Soon", compute="_compute_crm_points")
 
     def _compute_crm_points(self):
-        soon = fields.Date.context_today(self) + timedelta(days=30)
-        # sudo: sums over the cards' entries for whoever may read the cards
-        # (salespeople see only some entries, portal users none of them).
-        Ledger = self.env["loyalty.ledger"].sudo()
-        pending = dict(
-            Ledger._read_group(
-                [("card_id", "in", self.ids), ("state", "=", "pending")],
-                ["card_id"],
-                ["points:sum"],
-            )
-        )
-        expiring = dict(
-            Ledger._read_group(
-                [
-                    ("card_id", "in", self.ids),
-                    ("state", "=", "available"),
-                    ("remaining", ">", 0),
-                    ("expiry_date", "<=", soon),
-                ],
-                ["card_id"],
-                ["remaining:sum"],
-            )
-        )
+        pending, expiring = self.env["loyalty.ledger"]._pending_and_expiring(self, "card_id")
         for card in self:
             card.crm_points_pending = pending.get(card, 0.0)
             card.crm_points_expiring = expiring.get(card, 0.0)
+
+    def _crm_wizard_action(self, res_model, name):
+        """The window of a manager's wizard on this card (adjust, transfer)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": res_model,
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_card_id": self.id},
+        }
 
     # ------------------------------------------------------------------
     # Every change of points is a ledger entry
@@ -156,20 +149,10 @@ class LoyaltyCard(models.Model):
         wizard, another app): recorded as an adjustment, with a reason the
         server writes."""
         self.ensure_one()
-        return {
-            "card_id": self.id,
-            "kind": "adjust",
-            "points": delta,
-            "reason": outside_change_reason_of(self.env)
-            or self.env._("Balance changed on the card by %s", self.env.user.name),
-            "expiry_date": self._crm_expiry_from(fields.Datetime.now()),
-        }
-
-    def _crm_expiry_from(self, when):
-        months = self.program_id.crm_expiry_months
-        if not months:
-            return False
-        return (when + relativedelta(months=months)).date()
+        reason = outside_change_reason_of(self.env) or self.env._(
+            "Balance changed on the card by %s", self.env.user.name
+        )
+        return self.env["loyalty.ledger"]._prepare_entry_vals(self, "adjust", delta, reason=reason)
 
     # ------------------------------------------------------------------
     # Tiers
@@ -183,19 +166,31 @@ class LoyaltyCard(models.Model):
         by_points = self.filtered(lambda c: c.program_id.crm_tier_measure == "points")
         by_spend = self - by_points
         if by_points:
-            self.env.flush_all()
-            self.env.cr.execute(
-                SQL(
-                    """SELECT card_id, sum(points) FROM loyalty_ledger
-                        WHERE card_id IN %s AND kind = 'earn' AND state != 'cancelled' AND date >= %s
-                     GROUP BY card_id""",
-                    tuple(by_points.ids),
-                    since,
+            # sudo: the card's own earnings, whoever confirmed the order
+            # that moved them (salespeople see only some entries).
+            earned = (
+                self.env["loyalty.ledger"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("card_id", "in", by_points.ids),
+                        ("kind", "=", "earn"),
+                        ("state", "!=", "cancelled"),
+                        ("date", ">=", since),
+                    ],
+                    ["card_id"],
+                    ["points:sum"],
                 )
             )
-            measures.update(dict(self.env.cr.fetchall()))
+            measures.update({card.id: total for card, total in earned})
         if by_spend:
             self.env.flush_all()
+            # Per card, the net spend of its customer (the commercial
+            # entity, all its contacts) over the period: confirmed orders
+            # untaxed, in the company's currency, less posted credit notes,
+            # in the program's company or in every company for a program
+            # shared by companies. Two correlated sums per card over sales
+            # and invoices, which the ORM would read row by row.
             self.env.cr.execute(
                 SQL(
                     """
@@ -271,9 +266,13 @@ class LoyaltyCard(models.Model):
             template.send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
 
     @api.model
-    def _cron_evaluate_tiers(self):
+    def _cron_evaluate_tiers(self, batch_size=1000):
+        """Every card of a program with tiers, batch after batch."""
         cards = self.search([("program_id.crm_tier_ids", "!=", False), ("partner_id", "!=", False)])
-        cards._crm_evaluate_tiers(allow_downgrade=True)
+        for start in range(0, len(cards), batch_size):
+            cards[start : start + batch_size]._crm_evaluate_tiers(allow_downgrade=True)
+            done = min(start + batch_size, len(cards))
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(cards) - done)
 
     @api.model
     def _cron_expiry_warning(self):
@@ -285,8 +284,8 @@ class LoyaltyCard(models.Model):
         programs = self.env["loyalty.program"].search(
             [("crm_expiry_months", ">", 0), ("crm_expiry_warning_days", ">", 0)]
         )
-        for program in programs:
-            lots = Ledger.search(
+        due = [
+            Ledger.search(
                 [
                     ("program_id", "=", program.id),
                     ("state", "=", "available"),
@@ -296,6 +295,12 @@ class LoyaltyCard(models.Model):
                     ("expiry_date", ">=", today),
                 ]
             )
+            for program in programs
+        ]
+        total, done = sum(len(lots) for lots in due), 0
+        for lots in due:
             for card in lots.card_id.filtered(lambda c: c.partner_id.email):
                 template.send_mail(card.id, email_layout_xmlid="mail.mail_notification_light")
-            lots.with_context(**{SYSTEM: True}).write({"expiry_warned": True})
+            as_system(lots).write({"expiry_warned": True})
+            done += len(lots)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)

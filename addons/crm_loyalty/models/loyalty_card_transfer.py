@@ -4,7 +4,6 @@ from odoo import fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import points as rules
-from ..tools.ledger_guard import SYSTEM
 
 
 class LoyaltyCard(models.Model):
@@ -14,15 +13,7 @@ class LoyaltyCard(models.Model):
     _inherit = "loyalty.card"
 
     def action_crm_transfer(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Transfer Card"),
-            "res_model": "loyalty.card.transfer",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_card_id": self.id},
-        }
+        return self._crm_wizard_action("loyalty.card.transfer", self.env._("Transfer Card"))
 
     def _crm_transfer(self, partner, reason):
         """Give the card to ``partner``: an ``adjust`` entry takes the balance
@@ -45,21 +36,16 @@ class LoyaltyCard(models.Model):
         balance = round(card.points, 2)
         gains = card._crm_take_lots_for_transfer(balance, now) if balance else {}
         if balance:
+            reason_out = self.env._("Card transferred to another customer: %s", reason)
             Ledger.create(
-                card._crm_prepare_transfer_vals(
-                    -balance,
-                    now,
-                    self.env._("Card transferred to another customer: %s", reason),
-                )
+                Ledger._prepare_entry_vals(card, "adjust", -balance, when=now, reason=reason_out)
             )
         card.write({"partner_id": partner.id})
+        reason_in = self.env._("Card transferred from another customer: %s", reason)
         Ledger.create(
             [
-                card._crm_prepare_transfer_vals(
-                    points,
-                    now,
-                    self.env._("Card transferred from another customer: %s", reason),
-                    expiry_date=expiry,
+                Ledger._prepare_entry_vals(
+                    card, "adjust", points, when=now, reason=reason_in, expiry=expiry
                 )
                 for expiry, points in gains.items()
                 if points
@@ -120,27 +106,10 @@ class LoyaltyCard(models.Model):
         """Empty the lots the balance sits on, oldest first; returns
         {expiry date: points} for the new owner's entries."""
         self.ensure_one()
-        Ledger = self.env["loyalty.ledger"]
-        lots = Ledger._lots(self)
-        taken, left = rules.consume_oldest_first([(lot.id, lot.remaining) for lot in lots], balance)
-        by_id = {lot.id: lot for lot in lots}
+        taken, left = self.env["loyalty.ledger"]._consume(self, balance)
         gains = defaultdict(float)
-        for lot_id, points in taken:
-            lot = by_id[lot_id]
-            lot.with_context(**{SYSTEM: True}).remaining = round(lot.remaining - points, 2)
+        for lot, points in taken:
             gains[lot.expiry_date] += points
         if left:
-            gains[self._crm_expiry_from(when)] += left
+            gains[rules.expiry_date(when, self.program_id.crm_expiry_months)] += left
         return {expiry: round(points, 2) for expiry, points in gains.items()}
-
-    def _crm_prepare_transfer_vals(self, points, when, reason, expiry_date=False):
-        self.ensure_one()
-        return {
-            "card_id": self.id,
-            "kind": "adjust",
-            "points": points,
-            "reason": reason,
-            "date": when,
-            "user_id": self.env.uid,
-            "expiry_date": expiry_date,
-        }

@@ -1,12 +1,12 @@
-from dateutil.relativedelta import relativedelta
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import constraint_definition, create_index, drop_constraint, index_exists
+from odoo.tools.sql import create_index, index_exists
 
 from ..tools import points as rules
-from ..tools.ledger_guard import SYSTEM, ledger_sync
+from ..tools.ledger_guard import SYSTEM, as_system, ledger_sync
 
 KINDS = [
     ("earn", "Earned"),
@@ -19,6 +19,8 @@ KINDS = [
 # Fields the ledger itself moves along (release, consumption, reminders);
 # what an entry says (kind, points, card, reason) never changes.
 SYSTEM_FIELDS = {"state", "remaining", "expiry_date", "release_date", "expiry_warned"}
+# The unique (source, return move) rule of reversals, made in init().
+REVERSE_ONCE_INDEX = "loyalty_ledger_reverse_once_index"
 
 
 class LoyaltyLedger(models.Model):
@@ -80,48 +82,44 @@ class LoyaltyLedger(models.Model):
         ondelete="set null",
         check_company=True,
     )
-    # Indexed by the unique (source_id, move_id) index made in init(),
-    # which it leads.
+    # Indexed by REVERSE_ONCE_INDEX (made in init()), which it leads.
     source_id = fields.Many2one("loyalty.ledger", string="Reverses", ondelete="restrict")
     reason = fields.Char()
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
 
     def init(self):
+        """The partial indexes the crons and returns look up by, made when
+        missing: at the install, and at an update from a version without
+        them (CREATE INDEX only when the index does not exist: an update
+        does not lock the ledger for it). What older versions had instead is
+        removed once, by migrations/18.0.1.0.5."""
+        cr = self.env.cr
         # What the crons look for, in id order: the pending entries, and the
         # lots with points left (their expiry date in the index, so that
         # the lots not yet due are skipped without reading the table).
         # Walking by id reads the table in the order it was written: a large
         # run reads every page once, not once per batch.
         create_index(
-            self.env.cr,
-            "loyalty_ledger_pending_index",
-            self._table,
-            ["id"],
-            where="state = 'pending'",
+            cr, "loyalty_ledger_pending_index", self._table, ["id"], where="state = 'pending'"
         )
         create_index(
-            self.env.cr,
+            cr,
             "loyalty_ledger_lot_index",
             self._table,
             ["id", "expiry_date"],
             where="state = 'available' AND remaining > 0",
         )
         # A return reverses an earned entry once per return move. Only
-        # reversals have a source: a partial index, where 18.0.1.0.1 had a
-        # unique constraint, which kept an entry of two NULLs for every other
-        # row and wrote one more for each of the crons' updates.
-        if not index_exists(self.env.cr, "loyalty_ledger_reverse_once_index"):
-            self.env.cr.execute(
-                "CREATE UNIQUE INDEX loyalty_ledger_reverse_once_index"
-                " ON loyalty_ledger (source_id, move_id) WHERE source_id IS NOT NULL"
+        # reversals have a source: a partial index, which holds no entry
+        # for the rest of the ledger.
+        if not index_exists(cr, REVERSE_ONCE_INDEX):
+            cr.execute(
+                SQL(
+                    "CREATE UNIQUE INDEX %s ON %s (source_id, move_id) WHERE source_id IS NOT NULL",
+                    SQL.identifier(REVERSE_ONCE_INDEX),
+                    SQL.identifier(self._table),
+                )
             )
-        # Looked up first: ALTER TABLE locks the whole ledger even when
-        # there is nothing to drop, at every update of the module.
-        old = "loyalty_ledger_reverse_once_per_move"
-        if constraint_definition(self.env.cr, self._table, old):
-            drop_constraint(self.env.cr, self._table, old)
-        # 18.0.1.0.0 walked the lots by expiry date.
-        self.env.cr.execute("DROP INDEX IF EXISTS loyalty_ledger_lot_expiry_index")
 
     @api.constrains("kind", "reason")
     def _check_reason(self):
@@ -170,6 +168,106 @@ class LoyaltyLedger(models.Model):
         raise UserError(self.env._("Ledger entries can't be deleted; add an adjustment instead."))
 
     # ------------------------------------------------------------------
+    # Entries
+    # ------------------------------------------------------------------
+    @api.model
+    def _prepare_entry_vals(
+        self,
+        card,
+        kind,
+        points,
+        *,
+        when=None,
+        order=None,
+        line=None,
+        reason=None,
+        source=None,
+        move=None,
+        state="available",
+        release_date=None,
+        expiry=None,
+    ):
+        """The values of one entry of ``card``: every flow that writes the
+        ledger builds its entries here (create() then sets the program,
+        customer and company from the card).
+
+        ``line``: the order line that earned the points (its order is the
+        entry's when ``order`` is not given); ``source``: the entry this one
+        reverses; ``move``: the return move that brought the goods back.
+        ``expiry``: the expiry date, by default the program's rule for
+        points given at ``when``: available points that add to the card
+        expire (tools.points.expiry_date); pending points get their date
+        when they are released, and an entry that takes points has none.
+        False: they never expire."""
+        when = when or fields.Datetime.now()
+        points = round(points, 2)
+        if expiry is None:
+            expiry = (
+                rules.expiry_date(when, card.program_id.crm_expiry_months)
+                if points > 0 and state == "available"
+                else False
+            )
+        order = order or (line.order_id if line else None)
+        return {
+            "card_id": card.id,
+            "kind": kind,
+            "points": points,
+            "date": when,
+            "state": state,
+            "release_date": release_date or False,
+            "expiry_date": expiry,
+            "order_id": order.id if order else False,
+            "order_line_id": line.id if line else False,
+            "source_id": source.id if source else False,
+            "move_id": move.id if move else False,
+            "reason": reason or False,
+        }
+
+    def _prepare_reversal_vals(self, points, reason, when, **extra):
+        """An entry that undoes ``points`` of this one, on its card, order
+        and order line; ``extra``: more of _prepare_entry_vals' arguments."""
+        self.ensure_one()
+        return self._prepare_entry_vals(
+            self.card_id,
+            "reverse",
+            points,
+            when=when,
+            order=self.order_id,
+            line=self.order_line_id,
+            source=self,
+            reason=reason,
+            **extra,
+        )
+
+    def _pending_with(self):
+        """The state and release date of an entry that follows this one
+        (its reversal): pending with it while it is pending."""
+        self.ensure_one()
+        if self.state == "pending":
+            return {"state": "pending", "release_date": self.release_date}
+        return {}
+
+    @api.model
+    def _add_entry(self, vals, allow_negative=None):
+        """Write the entry of ``vals``: one that takes available points
+        consumes the card's lots, oldest first, and is not written when
+        there is nothing to take (see _debit)."""
+        if vals["points"] <= 0 and vals["state"] == "available":
+            card = self.env["loyalty.card"].browse(vals["card_id"])
+            return self._debit(card, vals, allow_negative)
+        return self.create(vals)
+
+    @api.model
+    def _referred(self, records, fname):
+        """Those of ``records`` (sale orders, order lines) that entries
+        point at through ``fname``: they stay while the ledger refers to
+        them (their _unlink_except_loyalty_ledger)."""
+        # sudo: whether entries point at the records, which the user may not
+        # all see; the records themselves are the caller's.
+        kept = self.sudo()._read_group([(fname, "in", records.ids)], [fname])
+        return records.browse([record.id for (record,) in kept])
+
+    # ------------------------------------------------------------------
     # Balances
     # ------------------------------------------------------------------
     @api.model
@@ -196,28 +294,28 @@ class LoyaltyLedger(models.Model):
                     card.points = total
 
     @api.model
-    def _sync_cards_sql(self, card_ids):
-        """The same for crons over many cards: one statement."""
-        if not card_ids:
-            return
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE loyalty_card c
-                   SET points = COALESCE(s.total, 0), write_date = now() AT TIME ZONE 'UTC'
-                  FROM (SELECT card.id AS card_id,
-                               (SELECT round(sum(l.points)::numeric, 2)
-                                  FROM loyalty_ledger l
-                                 WHERE l.card_id = card.id AND l.state = 'available') AS total
-                          FROM loyalty_card card
-                         WHERE card.id IN %s) s
-                 WHERE c.id = s.card_id AND c.points IS DISTINCT FROM COALESCE(s.total, 0)
-                """,
-                tuple(card_ids),
-            )
+    def _pending_and_expiring(self, cards, groupby):
+        """({group: pending points}, {group: points of lots expiring within
+        30 days}) of the entries of ``cards``, grouped by ``groupby``
+        (``card_id``, ``partner_id``): a query per sum for the recordset."""
+        soon = fields.Date.context_today(self) + timedelta(days=30)
+        # sudo: sums over the cards' entries for whoever may read the cards
+        # (salespeople see only some entries, portal users none of them).
+        Ledger = self.sudo()
+        pending = Ledger._read_group(
+            [("card_id", "in", cards.ids), ("state", "=", "pending")], [groupby], ["points:sum"]
         )
-        self.env["loyalty.card"].invalidate_model(["points"])
+        expiring = Ledger._read_group(
+            [
+                ("card_id", "in", cards.ids),
+                ("state", "=", "available"),
+                ("remaining", ">", 0),
+                ("expiry_date", "<=", soon),
+            ],
+            [groupby],
+            ["remaining:sum"],
+        )
+        return dict(pending), dict(expiring)
 
     # ------------------------------------------------------------------
     # Spending: oldest first
@@ -233,16 +331,18 @@ class LoyaltyLedger(models.Model):
 
     @api.model
     def _consume(self, card, amount, lots=None):
-        """Take ``amount`` points from the card's lots, oldest first;
-        returns what could not be taken. ``lots``: the card's lots when the
-        caller already read them."""
+        """Take ``amount`` points from the card's lots, oldest first.
+        ``lots``: the card's lots when the caller already read them.
+
+        :return: ([(lot, points taken from it)], points that could not be
+            taken)"""
         lots = self._lots(card) if lots is None else lots
         taken, left = rules.consume_oldest_first([(lot.id, lot.remaining) for lot in lots], amount)
         by_id = {lot.id: lot for lot in lots}
-        for lot_id, points in taken:
-            lot = by_id[lot_id]
-            lot.with_context(**{SYSTEM: True}).remaining = round(lot.remaining - points, 2)
-        return left
+        taken = [(by_id[lot_id], points) for lot_id, points in taken]
+        for lot, points in taken:
+            as_system(lot).remaining = round(lot.remaining - points, 2)
+        return taken, left
 
     @api.model
     def _debit(self, card, vals, allow_negative=None):
@@ -267,206 +367,3 @@ class LoyaltyLedger(models.Model):
                 )
             )
         return entry
-
-    # ------------------------------------------------------------------
-    # Release and expiry, set-based
-    # ------------------------------------------------------------------
-    @api.model
-    def _release(self, entries, when=None):
-        """Make pending entries available (the ORM path, for one order)."""
-        when = when or fields.Datetime.now()
-        for entry in entries.filtered(lambda e: e.state == "pending"):
-            months = entry.program_id.crm_expiry_months
-            reversed_points = sum(
-                entries.filtered(
-                    lambda e, x=entry: e.source_id == x and e.state == "pending"
-                ).mapped("points")
-            )
-            entry.with_context(**{SYSTEM: True}).write(
-                {
-                    "state": "available",
-                    "remaining": max(entry.points + reversed_points, 0.0)
-                    if entry.points > 0
-                    else 0.0,
-                    "expiry_date": (when + relativedelta(months=months)).date()
-                    if months
-                    else False,
-                }
-            )
-        self._sync_cards(entries.card_id)
-
-    @api.model
-    def _cron_release(self, batch_size=50000):
-        """Release pending points whose release date has come: one statement
-        per batch selects and releases, and notes what each card gains;
-        the cards' balances move once at the end (see _run_batches), so the
-        invariant holds without re-summing the ledger.
-
-        A lot whose expiry date (counted from its release date) has already
-        passed, as after a long pause of the cron, is released empty and
-        its points expire in the same run, on the card's ``expire`` entry:
-        the expiry cron would only rewrite the row again to take them."""
-        return self._run_batches(
-            """
-            WITH batch AS (
-                SELECT id, source_id, program_id, points, release_date FROM loyalty_ledger
-                 WHERE state = 'pending' AND release_date <= %(now)s AND id > %(after)s
-              ORDER BY id LIMIT %(limit)s
-            ),
-            lots AS (
-                -- A lot is released less its pending reversals, wherever
-                -- they are: a reversal comes after its entry, often in a
-                -- later batch. Looked up per lot in the small reverse-once
-                -- index: a join to their sums may be planned as a nested
-                -- loop that reads them again for every row of the batch.
-                SELECT b.id,
-                       CASE WHEN b.points > 0
-                           THEN GREATEST(b.points + COALESCE(
-                               (SELECT sum(r.points) FROM loyalty_ledger r
-                                 WHERE r.source_id = b.id AND r.source_id IS NOT NULL
-                                   AND r.state = 'pending'), 0), 0)
-                           ELSE 0 END AS released,
-                       CASE WHEN p.crm_expiry_months > 0
-                           THEN (b.release_date + make_interval(months => p.crm_expiry_months))::date
-                       END AS expiry_date
-                  FROM batch b
-                  JOIN loyalty_program p ON p.id = b.program_id
-            ),
-            changes AS (
-                SELECT id, expiry_date,
-                       CASE WHEN expiry_date < %(today)s THEN released ELSE 0 END AS expired,
-                       CASE WHEN expiry_date < %(today)s THEN 0 ELSE released END AS remaining
-                  FROM lots
-            ),
-            released AS (
-                -- id = ANY(ARRAY(...)) reaches the rows through the primary
-                -- key; a join would scan the whole ledger in every batch.
-                UPDATE loyalty_ledger l
-                   SET state = 'available', remaining = c.remaining, expiry_date = c.expiry_date
-                  FROM changes c
-                 WHERE l.id = ANY(ARRAY(SELECT id FROM batch)) AND l.id = c.id
-             RETURNING l.card_id, l.points, c.expired
-            ),
-            moved AS (
-                INSERT INTO loyalty_ledger_moved (card_id, points, expired)
-                SELECT card_id, sum(points) - sum(expired), sum(expired) FROM released
-              GROUP BY card_id
-            )
-            SELECT (SELECT count(*) FROM released), (SELECT max(id) FROM batch)
-            """,
-            batch_size,
-            after=0,
-        )
-
-    @api.model
-    def _cron_expire(self, batch_size=50000):
-        """Expire what is left of lots past their expiry date: one
-        ``expire`` entry per card and run, however many of its lots expire
-        (the customer's statement says what the card lost that day, and a
-        large run writes a row per card, not per lot). Batches empty the
-        lots and note what each card loses; at the end one statement writes
-        the entries, and the cards' balances move once (see _run_batches)."""
-        return self._run_batches(
-            """
-            WITH batch AS (
-                SELECT id, card_id, remaining FROM loyalty_ledger
-                 WHERE state = 'available' AND remaining > 0 AND expiry_date < %(today)s
-                   AND id > %(after)s
-              ORDER BY id LIMIT %(limit)s
-            ),
-            emptied AS (
-                -- Through the primary key, as in _cron_release.
-                UPDATE loyalty_ledger SET remaining = 0
-                 WHERE id = ANY(ARRAY(SELECT id FROM batch))
-             RETURNING id
-            ),
-            moved AS (
-                INSERT INTO loyalty_ledger_moved (card_id, points, expired)
-                SELECT b.card_id, -sum(b.remaining), sum(b.remaining)
-                  FROM batch b JOIN emptied e ON e.id = b.id
-              GROUP BY b.card_id
-            )
-            SELECT (SELECT count(*) FROM emptied), (SELECT max(id) FROM batch)
-            """,
-            batch_size,
-            after=0,
-        )
-
-    @api.model
-    def _run_batches(self, statement, batch_size, **keyset):
-        """Run ``statement`` batch after batch in the order of its index,
-        then write the run's ``expire`` entries and move the cards' balances.
-
-        Each batch starts after the last key of the previous one (``keyset``:
-        the key's parameters with their first values; the statement returns
-        the count, then the last key): the rows a batch changed stay in the
-        indexes until vacuum, and scanning past them again in every batch
-        would make a large run quadratic.
-
-        Batches note what each card gains or loses, and what of it expired,
-        in a temporary table, ``loyalty_ledger_moved``. At the end one
-        statement writes one ``expire`` entry per card that lost points and
-        moves each card's balance once: updated batch after batch, a card
-        would be rewritten (with its foreign keys checked again) by every
-        batch that touches it.
-
-        No FOR UPDATE: a batch reads its rows and updates them in the same
-        statement, and Odoo's cursors are REPEATABLE READ, so a row another
-        transaction changed meanwhile (a redemption taking from a lot) makes
-        the UPDATE fail with a serialization error and the cron retry,
-        instead of expiring or releasing what the snapshot saw. Locking
-        first would write every row twice."""
-        self.env.flush_all()
-        cr = self.env.cr
-        cr.execute(
-            "DROP TABLE IF EXISTS loyalty_ledger_moved;"
-            " CREATE TEMPORARY TABLE loyalty_ledger_moved (card_id integer NOT NULL,"
-            " points numeric NOT NULL, expired numeric NOT NULL) ON COMMIT DROP"
-        )
-        done = 0
-        params = {
-            "now": fields.Datetime.now(),
-            "today": fields.Date.context_today(self),
-            "limit": batch_size,
-            "uid": self.env.uid,
-            **keyset,
-        }
-        while True:
-            cr.execute(SQL(statement, **params))
-            count, *last = cr.fetchone()
-            if not count:
-                break
-            done += count
-            params.update(zip(keyset, last, strict=True))
-            self.env["ir.cron"]._notify_progress(done=done, remaining=0)
-        cr.execute(
-            SQL(
-                """
-                WITH m AS (
-                    SELECT card_id, sum(points) AS points, sum(expired) AS expired
-                      FROM loyalty_ledger_moved GROUP BY card_id
-                ),
-                expired AS (
-                    INSERT INTO loyalty_ledger
-                        (card_id, program_id, partner_id, company_id, kind, points, state,
-                         remaining, date, user_id, create_uid, create_date, write_uid, write_date)
-                    SELECT c.id, c.program_id, c.partner_id, COALESCE(c.company_id, p.company_id),
-                           'expire', -m.expired, 'available', 0, %(now)s,
-                           %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                      FROM m
-                      JOIN loyalty_card c ON c.id = m.card_id
-                      JOIN loyalty_program p ON p.id = c.program_id
-                     WHERE m.expired <> 0
-                )
-                UPDATE loyalty_card c
-                   SET points = round((c.points + m.points)::numeric, 2), write_date = %(now)s
-                  FROM m
-                 WHERE c.id = m.card_id AND m.points <> 0;
-                DROP TABLE loyalty_ledger_moved
-                """,
-                **params,
-            )
-        )
-        self.invalidate_model()
-        self.env["loyalty.card"].invalidate_model(["points"])
-        return done

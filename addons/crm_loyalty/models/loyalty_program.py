@@ -6,16 +6,16 @@ class LoyaltyProgram(models.Model):
     _inherit = "loyalty.program"
 
     crm_tier_ids = fields.One2many("loyalty.tier", "program_id", string="Tiers")
+    crm_tier_grace_days = fields.Integer(
+        string="Downgrade Grace (days)",
+        default=30,
+        help="A customer below their tier keeps it this many days before moving down.",
+    )
     crm_tier_measure = fields.Selection(
         [("spend", "Net spend"), ("points", "Points earned")],
         string="Tiers Measure",
         default="spend",
         help="What customers accumulate over a rolling 12 months to reach a tier.",
-    )
-    crm_tier_grace_days = fields.Integer(
-        string="Downgrade Grace (days)",
-        default=30,
-        help="A customer below their tier keeps it this many days before moving down.",
     )
     crm_points_release = fields.Selection(
         [

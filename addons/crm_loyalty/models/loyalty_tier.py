@@ -5,8 +5,8 @@ from odoo.exceptions import ValidationError
 class LoyaltyTier(models.Model):
     _name = "loyalty.tier"
     _description = "Loyalty Tier"
-    _order = "program_id, threshold, id"
     _check_company_auto = True
+    _order = "program_id, threshold, id"
 
     program_id = fields.Many2one(
         "loyalty.program", required=True, index=True, ondelete="cascade", check_company=True

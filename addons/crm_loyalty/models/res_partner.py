@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 
 
@@ -33,11 +31,10 @@ class ResPartner(models.Model):
         companies or shared by companies: a handful of grouped queries for
         the whole recordset."""
         companies = [*self.env.companies.ids, False]
-        # sudo: the totals of the customer's cards and entries, which
-        # salespeople don't all see; only programs of the reader's companies
-        # (checked by env.companies above) or shared ones count.
+        # sudo: the totals of the customer's cards, which salespeople don't
+        # all see; only programs of the reader's companies (checked by
+        # env.companies above) or shared ones count.
         Card = self.env["loyalty.card"].sudo()
-        Ledger = self.env["loyalty.ledger"].sudo()
         domain = [
             ("partner_id", "in", self.ids),
             ("program_id.program_type", "=", "loyalty"),
@@ -45,26 +42,7 @@ class ResPartner(models.Model):
         ]
         cards = Card.search(domain)
         available = dict(Card._read_group(domain, ["partner_id"], ["points:sum"]))
-        pending = dict(
-            Ledger._read_group(
-                [("card_id", "in", cards.ids), ("state", "=", "pending")],
-                ["partner_id"],
-                ["points:sum"],
-            )
-        )
-        soon = fields.Date.context_today(self) + timedelta(days=30)
-        expiring = dict(
-            Ledger._read_group(
-                [
-                    ("card_id", "in", cards.ids),
-                    ("state", "=", "available"),
-                    ("remaining", ">", 0),
-                    ("expiry_date", "<=", soon),
-                ],
-                ["partner_id"],
-                ["remaining:sum"],
-            )
-        )
+        pending, expiring = self.env["loyalty.ledger"]._pending_and_expiring(cards, "partner_id")
         for partner in self:
             tiers = cards.filtered(lambda c, p=partner: c.partner_id == p).crm_tier_id
             partner.loyalty_tier_id = tiers.sorted("threshold", reverse=True)[:1]

@@ -3,10 +3,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from ..tools import points as rules
-from ..tools.ledger_guard import SYSTEM, ledger_sync
+from ..tools.ledger_guard import as_system, ledger_sync, lock_rows
 
 
 class SaleOrder(models.Model):
@@ -18,18 +17,14 @@ class SaleOrder(models.Model):
     def _unlink_except_loyalty_ledger(self):
         """The ledger keeps its references: an order whose points moved
         stays, cancelled, as the document its entries point at."""
-        # sudo: whether entries point at the orders, which the user may not
-        # all see.
-        Ledger = self.env["loyalty.ledger"].sudo()
-        kept = Ledger._read_group([("order_id", "in", self.ids)], ["order_id"])
-        if kept:
-            raise UserError(
-                self.env._(
-                    "%s moved loyalty points and the points ledger refers to it, so it can't be "
-                    "deleted; keep it cancelled instead.",
-                    ", ".join(order.name for (order,) in kept),
-                )
+        if kept := self.env["loyalty.ledger"]._referred(self, "order_id"):
+            names = ", ".join(kept.mapped("name"))
+            message = self.env._(
+                "%s moved loyalty points and the points ledger refers to it, so it can't be "
+                "deleted; keep it cancelled instead.",
+                names,
             )
+            raise UserError(message)
 
     def _crm_ledger_changes(self):
         """{card: (points issued by the order, points its rewards cost)} for
@@ -48,13 +43,7 @@ class SaleOrder(models.Model):
         """Lock the cards an order spends from: two redemptions at the same
         moment on one card wait for each other, then the second fails to
         serialize (and Odoo retries it against the new balance)."""
-        cards = self.order_line.coupon_id | self.applied_coupon_ids
-        if cards:
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id FROM loyalty_card WHERE id IN %s FOR NO KEY UPDATE", tuple(cards.ids)
-                )
-            )
+        lock_rows(self.order_line.coupon_id | self.applied_coupon_ids)
 
     def action_confirm(self):
         to_confirm = self.filtered(lambda o: o.state in ("draft", "sent"))
@@ -79,25 +68,14 @@ class SaleOrder(models.Model):
                 touched |= card
                 if cost:
                     Ledger._consume(card, cost)
-                    entries.append(order._crm_prepare_entry(card, "redeem", -cost, now))
+                    entries.append(
+                        Ledger._prepare_entry_vals(card, "redeem", -cost, when=now, order=order)
+                    )
                 if issued:
                     entries.extend(order._crm_prepare_earn_entries(card, issued, now))
         Ledger.create(entries)
         Ledger._sync_cards(touched)
         touched._crm_evaluate_tiers()
-
-    def _crm_prepare_entry(self, card, kind, points, when, **extra):
-        self.ensure_one()
-        return {
-            "card_id": card.id,
-            "kind": kind,
-            "points": round(points, 2),
-            "date": when,
-            "order_id": self.id,
-            "state": "available",
-            "expiry_date": card._crm_expiry_from(when) if points > 0 else False,
-            **extra,
-        }
 
     def _crm_prepare_earn_entries(self, card, issued, when):
         """Earned points per order line, times the customer's tier
@@ -118,17 +96,10 @@ class SaleOrder(models.Model):
         eligible = self.env["product.product"].union(*valid) if valid else lines.product_id
         lines = lines.filtered(lambda ln: ln.product_id in eligible) or lines
         shares = rules.split_points(issued * multiplier, [max(ln.price_total, 0.0) for ln in lines])
-        pending = program.crm_points_release != "confirm"
+        state = "available" if program.crm_points_release == "confirm" else "pending"
+        Ledger = self.env["loyalty.ledger"]
         return [
-            self._crm_prepare_entry(
-                card,
-                "earn",
-                share,
-                when,
-                order_line_id=line.id,
-                state="pending" if pending else "available",
-                expiry_date=False if pending else card._crm_expiry_from(when),
-            )
+            Ledger._prepare_entry_vals(card, "earn", share, when=when, line=line, state=state)
             for line, share in zip(lines, shares, strict=True)
             if share
         ]
@@ -176,23 +147,12 @@ class SaleOrder(models.Model):
         for order, changes in untracked.items():
             for card, (issued, cost) in changes.items():
                 cards |= card
-                vals = {
-                    "card_id": card.id,
-                    "kind": "reverse",
-                    "order_id": order.id,
-                    "reason": reason,
-                    "date": now,
-                }
-                if issued:
-                    Ledger._debit(card, {**vals, "points": -round(issued, 2)}, allow_negative=True)
-                if cost:
-                    Ledger.create(
-                        {
-                            **vals,
-                            "points": round(cost, 2),
-                            "expiry_date": card._crm_expiry_from(now),
-                        }
-                    )
+                for points in (-issued, cost):
+                    if points:
+                        vals = Ledger._prepare_entry_vals(
+                            card, "reverse", points, when=now, order=order, reason=reason
+                        )
+                        Ledger._add_entry(vals, allow_negative=True)
         Ledger._sync_cards(cards)
 
     def _crm_reverse_all(self, reason):
@@ -231,27 +191,12 @@ class SaleOrder(models.Model):
         cancel = pending | reversals.filtered(lambda r: r.source_id in pending)
         cancel |= counters.filtered(lambda c: c.source_id in cancel)
         if cancel:
-            cancel.with_context(**{SYSTEM: True}).write({"state": "cancelled"})
+            as_system(cancel).write({"state": "cancelled"})
         for entry in todo - pending:
             # What is left to undo: the entry less what returns undid.
             left = round(entry.points + returned[entry.id], 2)
-            if not left:
-                continue
-            vals = {
-                "card_id": entry.card_id.id,
-                "kind": "reverse",
-                "order_id": entry.order_id.id,
-                "order_line_id": entry.order_line_id.id,
-                "source_id": entry.id,
-                "reason": reason,
-                "date": now,
-            }
-            if left > 0:
-                Ledger._debit(entry.card_id, {**vals, "points": -left})
-            else:
-                Ledger.create(
-                    {**vals, "points": -left, "expiry_date": entry.card_id._crm_expiry_from(now)}
-                )
+            if left:
+                Ledger._add_entry(entry._prepare_reversal_vals(-left, reason, now))
         Ledger._sync_cards(entries.card_id)
 
     # ------------------------------------------------------------------
@@ -283,11 +228,10 @@ class SaleOrder(models.Model):
         windowed = pending.filtered(lambda e: e.program_id.crm_points_release == "return_window")
         for program, group in _group_by(windowed, "program_id").items():
             release_on = delivered_on + timedelta(days=program.crm_release_days)
-            group.filtered(
-                lambda e, r=release_on: not e.release_date or e.release_date < r
-            ).with_context(**{SYSTEM: True}).release_date = release_on
+            later = group.filtered(lambda e, r=release_on: not e.release_date or e.release_date < r)
+            as_system(later).release_date = release_on
         if now_release:
-            now_release.with_context(**{SYSTEM: True}).release_date = delivered_on
+            as_system(now_release).release_date = delivered_on
             Ledger._release(now_release, delivered_on)
 
     def _on_fulfillment_late(self):
@@ -324,11 +268,12 @@ class SaleOrder(models.Model):
                 card = order.partner_id._crm_card_for(program)
                 cards |= card
                 entries.append(
-                    order._crm_prepare_entry(
+                    Ledger._prepare_entry_vals(
                         card,
                         "goodwill",
                         program.crm_goodwill_points,
-                        now,
+                        when=now,
+                        order=order,
                         reason=self.env._("Sorry for the delay of %s", order.name),
                     )
                 )

@@ -40,21 +40,12 @@ class SaleOrder(models.Model):
                 if (entry.id, move.id) in done or not line.product_uom_qty:
                     continue
                 portion = round(entry.points * min(qty / line.product_uom_qty, 1.0), 2)
-                vals = {
-                    "card_id": entry.card_id.id,
-                    "kind": "reverse",
-                    "points": -portion,
-                    "order_id": line.order_id.id,
-                    "order_line_id": line.id,
-                    "move_id": move.id,
-                    "source_id": entry.id,
-                    "reason": self.env._("Returned: %s", move.reference or move.picking_id.name),
-                    "date": now,
-                }
-                if entry.state == "pending":
-                    Ledger.create({**vals, "state": "pending", "release_date": entry.release_date})
-                else:
-                    Ledger._debit(entry.card_id, vals)
+                reason = self.env._("Returned: %s", move.reference or move.picking_id.name)
+                Ledger._add_entry(
+                    entry._prepare_reversal_vals(
+                        -portion, reason, now, move=move, **entry._pending_with()
+                    )
+                )
         self._crm_give_back_redeemed(now)
         Ledger._sync_cards(earned.card_id)
 
@@ -78,27 +69,21 @@ class SaleOrder(models.Model):
             return
         restored = Ledger.search([("source_id", "in", reversals.ids)]).source_id
         now = fields.Datetime.now()
-        vals_list = []
-        for reversal in reversals - restored:
-            vals = {
-                "card_id": reversal.card_id.id,
-                "kind": "reverse",
-                "points": -reversal.points,
-                "order_id": reversal.order_id.id,
-                "order_line_id": reversal.order_line_id.id,
-                "move_id": reversal.move_id.id,
-                "source_id": reversal.id,
-                "reason": self.env._(
-                    "Exchanged: %s", reversal.move_id.reference or reversal.move_id.picking_id.name
-                ),
-                "date": now,
-            }
-            if reversal.state == "pending":
-                vals.update(state="pending", release_date=reversal.release_date)
-            else:
-                vals["expiry_date"] = reversal.card_id._crm_expiry_from(now)
-            vals_list.append(vals)
-        Ledger.create(vals_list)
+        Ledger.create(
+            [
+                reversal._prepare_reversal_vals(
+                    -reversal.points,
+                    self.env._(
+                        "Exchanged: %s",
+                        reversal.move_id.reference or reversal.move_id.picking_id.name,
+                    ),
+                    now,
+                    move=reversal.move_id,
+                    **reversal._pending_with(),
+                )
+                for reversal in reversals - restored
+            ]
+        )
         Ledger._sync_cards(reversals.card_id)
 
     def _crm_give_back_redeemed(self, when):
@@ -124,19 +109,11 @@ class SaleOrder(models.Model):
                 continue
             redeemed = Ledger.search([("order_id", "=", order.id), ("kind", "=", "redeem")])
             given = Ledger.search([("source_id", "in", redeemed.ids)]).source_id
-            for entry in redeemed - given:
-                Ledger.create(
-                    {
-                        "card_id": entry.card_id.id,
-                        "kind": "reverse",
-                        "points": -entry.points,
-                        "order_id": order.id,
-                        "source_id": entry.id,
-                        "reason": self.env._(
-                            "Order %s returned in full: redeemed points given back", order.name
-                        ),
-                        "date": when,
-                        "expiry_date": entry.card_id._crm_expiry_from(when),
-                    }
-                )
+            reason = self.env._("Order %s returned in full: redeemed points given back", order.name)
+            Ledger.create(
+                [
+                    entry._prepare_reversal_vals(-entry.points, reason, when)
+                    for entry in redeemed - given
+                ]
+            )
             Ledger._sync_cards(redeemed.card_id)

@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import fields, models
+from odoo import models
 
 
 class SaleReturn(models.Model):
@@ -42,50 +42,3 @@ class SaleReturn(models.Model):
                     moves.filtered(lambda m, s=shares: not s.get(m.id, 1.0))
                 )
         return res
-
-    def _on_return_store_credit(self, lines, amounts):
-        """Store credit as loyalty points, at the program's rate."""
-        self.check_access("write")
-        # sudo: a returns manager resolves the return (crm_fulfillment checks
-        # it, and the caller's access to it is checked above); the credit is
-        # the program's policy, written by the ledger's own flow.
-        program = (
-            self.env["loyalty.program"]
-            .sudo()
-            .search(
-                [
-                    ("program_type", "=", "loyalty"),
-                    ("crm_store_credit_rate", ">", 0),
-                    ("company_id", "in", (self.company_id.id, False)),
-                ],
-                limit=1,
-            )
-        )
-        if not program:
-            return super()._on_return_store_credit(lines, amounts)
-        card = self.order_id.partner_id._crm_card_for(program)
-        points = round(sum(amounts.values()) * program.crm_store_credit_rate, 2)
-        now = fields.Datetime.now()
-        # sudo: see above.
-        Ledger = self.env["loyalty.ledger"].sudo()
-        Ledger.create(
-            {
-                "card_id": card.id,
-                "kind": "adjust",
-                "points": points,
-                "order_id": self.order_id.id,
-                "reason": self.env._("Store credit for return %s", self.name),
-                "date": now,
-                "expiry_date": card._crm_expiry_from(now),
-            }
-        )
-        Ledger._sync_cards(card)
-        self.message_post(
-            body=self.env._(
-                "%(points)s %(unit)s credited to %(card)s.",
-                points=points,
-                unit=program.portal_point_name or "points",
-                card=card.code,
-            )
-        )
-        return points

@@ -1,8 +1,11 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.tests import tagged
 
+from ..tools.ledger_guard import as_system
 from .common import LoyaltyCase
 
 
@@ -110,7 +113,7 @@ class TestTiersAndExpiry(LoyaltyCase):
             order = self._loyal_order()
             self._validate(order.picking_ids)
             entry = self._ledger(kind="earn")
-            entry.with_context(loyalty_ledger_system=True).release_date = "2026-03-20 10:00:00"
+            as_system(entry).release_date = "2026-03-20 10:00:00"
             order._fulfillment_mark_delivered()
         self.assertEqual(str(entry.release_date), "2026-03-20 10:00:00")
 
@@ -245,9 +248,9 @@ class TestTiersAndExpiry(LoyaltyCase):
         dates = ["2020-01-01"] * 3 + ["2020-02-01"] * 2 + ["2020-03-01"] * 2
         card = self._entries(len(dates))
         lots = self._ledger(kind="adjust")
-        lots.with_context(loyalty_ledger_system=True).write({"remaining": 1})
+        as_system(lots).write({"remaining": 1})
         for lot, day in zip(lots, dates, strict=True):
-            lot.with_context(loyalty_ledger_system=True).expiry_date = day
+            as_system(lot).expiry_date = day
         self._entries(5, state="pending", release_date="2020-01-01 00:00:00", remaining=0)
         Ledger = self.env["loyalty.ledger"]
         self.assertEqual(Ledger._cron_release(batch_size=2), 5)
@@ -262,3 +265,22 @@ class TestTiersAndExpiry(LoyaltyCase):
         self.assertEqual(card.points, 5)
         self.assertEqual(Ledger._cron_expire(batch_size=2), 0)
         self.assertInvariant(card)
+
+    def test_crons_report_what_is_done_and_left(self):
+        """Each batch reports to Odoo's cron runner how many rows are done
+        and how many are really left."""
+        self._tiers()
+        self._loyal_order()
+        self._loyal_order(partner=self.env["res.partner"].create({"name": "Second Member"}))
+        self._entries(5, state="pending", release_date="2020-01-01 00:00:00", remaining=0)
+        reports = []
+
+        def notify(cron, *, done, remaining, deactivate=False):
+            reports.append((done, remaining))
+
+        with patch.object(type(self.env["ir.cron"]), "_notify_progress", notify):
+            self.env["loyalty.ledger"]._cron_release(batch_size=2)
+            self.assertEqual(reports, [(2, 3), (4, 1), (5, 0)])
+            reports.clear()
+            self.env["loyalty.card"]._cron_evaluate_tiers(batch_size=1)
+            self.assertEqual(reports, [(1, 1), (2, 0)])

@@ -10,6 +10,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..tools.ledger_guard import SYSTEM
 from .common import LoyaltyCase
 
 
@@ -56,7 +57,7 @@ class TestPointsMoveThroughTheLedger(TrustCase):
             {},
             {"loyalty_ledger_skip": True},
             {"loyalty_ledger_reason": "Thanks for your loyalty"},
-            {"loyalty_ledger_skip": True, "loyalty_ledger_system": True},
+            {"loyalty_ledger_skip": True, SYSTEM: True},
         ):
             with self.subTest(context=context):
                 as_salesperson = card.with_user(self.salesperson).with_context(**context)
@@ -175,7 +176,7 @@ class TestPointsMoveThroughTheLedger(TrustCase):
             with self.subTest(user=user.login):
                 message = self.refused(
                     UserError,
-                    entry.with_user(user).with_context(loyalty_ledger_system=True).write,
+                    entry.with_user(user).with_context(**{SYSTEM: True}).write,
                     {"remaining": 10_000},
                 )
                 self.assertIn("can't be changed", message)

@@ -1,5 +1,5 @@
-"""Who moves points: the names the ledger's guards share, and the flag of
-the ledger's own flows.
+"""Who moves points: the names the ledger's guards share, the flag of the
+ledger's own flows, and the lock of rows that two flows may change at once.
 
 A context key comes from the client: any RPC call may set one, so none of
 them lets a user past a guard. The flag of the ledger's own flows lives in
@@ -9,12 +9,40 @@ on the server can set, for the length of a ``with`` block.
 
 from contextlib import contextmanager
 
+from odoo.tools import SQL
+
 MANAGER_GROUP = "crm_loyalty.group_loyalty_manager"
 
 # Context key of the ledger's own moves of its entries (release, consumption,
 # reminders: the SYSTEM_FIELDS of loyalty.ledger); honoured in superuser mode
 # only.
 SYSTEM = "loyalty_ledger_system"
+
+
+def as_system(records):
+    """``records`` for a move of the ledger's own (see SYSTEM); the caller
+    is in superuser mode."""
+    return records.with_context(**{SYSTEM: True})
+
+
+def lock_rows(records):
+    """Lock the rows of ``records`` until the transaction ends: the one way
+    this addon serializes two flows on the same rows. A concurrent
+    transaction that locks them waits, then fails to serialize if this one
+    changed them, and Odoo retries it against the new data.
+
+    ``FOR NO KEY UPDATE`` is the lock an UPDATE takes, without writing a new
+    version of each row as a no-op UPDATE would; foreign keys pointing at
+    the rows are not blocked."""
+    if records:
+        records.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM %s WHERE id IN %s FOR NO KEY UPDATE",
+                SQL.identifier(records._table),
+                tuple(records.ids),
+            )
+        )
+
 
 # Keys in env.cr.cache, set by the context managers below only.
 _LEDGER_SYNC = "crm_loyalty.ledger_sync"

@@ -1,4 +1,12 @@
-"""Points arithmetic as plain functions: no ORM, unit-tested."""
+"""Points arithmetic as plain functions: no ORM, unit-tested.
+
+A rule the crons also apply in SQL has its SQL twin right below it, built
+here from the same definition; a test checks that both agree on the same
+entries."""
+
+from dateutil.relativedelta import relativedelta
+
+from odoo.tools import SQL
 
 
 def split_points(total, weights, digits=2):
@@ -52,3 +60,42 @@ def capped_debit(balance, debit, allow_negative):
     if allow_negative:
         return debit
     return max(min(debit, balance), 0.0)
+
+
+def expiry_date(when, months):
+    """The day points given at ``when`` (released, credited) expire:
+    ``months`` later, the last day of a shorter month when the day is past
+    it; False (never) when the program sets no months."""
+    if not months:
+        return False
+    return (when + relativedelta(months=months)).date()
+
+
+def expiry_date_sql(when, months):
+    """SQL twin of :func:`expiry_date`, from the SQL expressions ``when``
+    (a timestamp) and ``months`` (an integer); NULL for never. PostgreSQL
+    adds months as relativedelta does (January 31 + 1 month is the last day
+    of February)."""
+    return SQL(
+        "(CASE WHEN %(months)s > 0"
+        " THEN (%(when)s + make_interval(months => %(months)s))::date END)",
+        when=when,
+        months=months,
+    )
+
+
+def released_points(points, pending_reversals):
+    """What a pending entry holds once released: its points less what its
+    pending reversals (negative) took back, never below zero; an entry that
+    took points holds nothing."""
+    return max(points + pending_reversals, 0.0) if points > 0 else 0.0
+
+
+def released_points_sql(points, pending_reversals):
+    """SQL twin of :func:`released_points`, from the SQL expressions
+    ``points`` and ``pending_reversals`` (a sum, never NULL)."""
+    return SQL(
+        "(CASE WHEN %(points)s > 0 THEN GREATEST(%(points)s + %(reversals)s, 0) ELSE 0 END)",
+        points=points,
+        reversals=pending_reversals,
+    )

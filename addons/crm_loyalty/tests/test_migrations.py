@@ -1,0 +1,79 @@
+"""The ledger's schema, on a fresh install and after an update from an
+older version."""
+
+import importlib.util
+from pathlib import Path
+
+from odoo.tests import TransactionCase, tagged
+
+MIGRATION = Path(__file__).resolve().parent.parent / "migrations/18.0.1.0.5/pre-migrate.py"
+REVERSE_ONCE_DEFINITION = (
+    "CREATE UNIQUE INDEX loyalty_ledger_reverse_once_index ON public.loyalty_ledger"
+    " USING btree (source_id, move_id) WHERE (source_id IS NOT NULL)"
+)
+
+
+def load_migration():
+    spec = importlib.util.spec_from_file_location("crm_loyalty_migrate_18_0_1_0_5", MIGRATION)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@tagged("post_install", "-at_install")
+class TestLedgerSchema(TransactionCase):
+    def _index_definition(self, name):
+        self.env.cr.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", (name,))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _constraint_count(self, name):
+        self.env.cr.execute("SELECT count(*) FROM pg_constraint WHERE conname = %s", (name,))
+        return self.env.cr.fetchone()[0]
+
+    def test_only_reversals_are_in_the_reverse_once_index(self):
+        """The unique (source, return move) rule is a partial index: the
+        entries that reverse nothing, nearly all of the ledger, are not in
+        it, and the constraint of 18.0.1.0.1 that held them all is gone."""
+        self.assertEqual(
+            self._index_definition("loyalty_ledger_reverse_once_index"), [REVERSE_ONCE_DEFINITION]
+        )
+        self.assertEqual(self._constraint_count("loyalty_ledger_reverse_once_per_move"), 0)
+
+    def test_update_from_the_schema_of_18_0_1_0_1(self):
+        """A database of 18.0.1.0.1 has the unique constraint and the lot
+        index by expiry date, and not the partial index: the migration drops
+        what is old, the module's init() makes what is new, and a second run
+        of both changes nothing."""
+        cr = self.env.cr
+        cr.execute(
+            "DROP INDEX loyalty_ledger_reverse_once_index;"
+            " ALTER TABLE loyalty_ledger ADD CONSTRAINT loyalty_ledger_reverse_once_per_move"
+            " UNIQUE (source_id, move_id);"
+            " CREATE INDEX loyalty_ledger_lot_expiry_index ON loyalty_ledger (expiry_date)"
+            " WHERE state = 'available' AND remaining > 0"
+        )
+        self.assertEqual(self._constraint_count("loyalty_ledger_reverse_once_per_move"), 1)
+        migration = load_migration()
+        for _run in range(2):
+            migration.migrate(cr, "18.0.1.0.1")
+            self.env["loyalty.ledger"].init()
+            self.assertEqual(self._constraint_count("loyalty_ledger_reverse_once_per_move"), 0)
+            self.assertEqual(self._index_definition("loyalty_ledger_lot_expiry_index"), [])
+            self.assertEqual(
+                self._index_definition("loyalty_ledger_reverse_once_index"),
+                [REVERSE_ONCE_DEFINITION],
+            )
+
+    def test_init_makes_the_indexes_of_a_fresh_install(self):
+        cr = self.env.cr
+        names = (
+            "loyalty_ledger_pending_index",
+            "loyalty_ledger_lot_index",
+            "loyalty_ledger_reverse_once_index",
+        )
+        for name in names:
+            cr.execute(f"DROP INDEX {name}")
+        self.env["loyalty.ledger"].init()
+        for name in names:
+            with self.subTest(index=name):
+                self.assertEqual(len(self._index_definition(name)), 1)
