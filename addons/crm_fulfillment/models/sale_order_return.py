@@ -20,10 +20,20 @@ class SaleOrder(models.Model):
             order.return_count = counts.get(order.id, 0)
 
     def action_create_return(self):
-        """The Return button: a draft return with the order's returnable lines."""
+        """The Return button: a new return form with the order's returnable
+        lines, saved only when the user saves it (no abandoned drafts)."""
         self.ensure_one()
-        ret = self.env["sale.return"].create(self._prepare_return_vals())
-        return ret._action_view(ret, "crm_fulfillment.action_sale_returns")
+        vals = self._prepare_return_vals()
+        self.env["sale.return"].browse().check_access("create")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_fulfillment.action_sale_returns"
+        )
+        action.update(
+            views=[(False, "form")],
+            view_mode="form",
+            context={f"default_{field}": value for field, value in vals.items()},
+        )
+        return action
 
     def _returnable_quantities(self):
         """{order line: what can still be asked back}: the returnable lines
@@ -58,8 +68,12 @@ class SaleOrder(models.Model):
                     self.name,
                 )
             )
+        # The first reason without a fee: the customer is not charged one
+        # the clerk didn't choose.
         reason = self.env["sale.return.reason"].search(
-            [("company_id", "in", (False, self.company_id.id))], limit=1
+            [("company_id", "in", (False, self.company_id.id))],
+            order="restocking_fee_percent asc nulls first, sequence, id",
+            limit=1,
         )
         return {
             "order_id": self.id,

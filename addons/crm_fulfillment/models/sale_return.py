@@ -414,6 +414,14 @@ class SaleReturn(models.Model):
     # ------------------------------------------------------------------
     # Smart buttons
     # ------------------------------------------------------------------
+    def action_receive(self):
+        """The next step of an approved return: its transfer still to receive."""
+        self.ensure_one()
+        waiting = self.picking_ids.filtered(
+            lambda p: p.picking_type_code == "incoming" and p.state not in ("done", "cancel")
+        )
+        return self._action_view(waiting or self.picking_ids, "stock.action_picking_tree_all")
+
     def action_view_pickings(self):
         return self._action_view(self.picking_ids, "stock.action_picking_tree_all")
 

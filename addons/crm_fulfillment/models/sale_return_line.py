@@ -53,7 +53,10 @@ class SaleReturnLine(models.Model):
     reason_id = fields.Many2one("sale.return.reason", required=True, check_company=True)
     condition = fields.Selection(
         [("stock", "Back to Stock"), ("scrap", "Scrap")],
-        default="stock",
+        compute="_compute_condition",
+        store=True,
+        readonly=False,
+        precompute=True,
         required=True,
         help="Chosen when the goods are received: resellable goods go back to stock, "
         "the others are scrapped.",
@@ -101,6 +104,12 @@ class SaleReturnLine(models.Model):
                 unit_untaxed * line.quantity, line.reason_id.restocking_fee_percent
             )
             line.refund_amount = line.amount - line.fee_amount
+
+    @api.depends("reason_id")
+    def _compute_condition(self):
+        """The reason's usual condition ("Arrived damaged": scrap)."""
+        for line in self:
+            line.condition = line.reason_id.default_condition or "stock"
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -19,6 +19,13 @@ class SaleReturnReason(models.Model):
         help="Returns for this reason are approved at once when their amount is "
         "under the company's automatic approval limit.",
     )
+    default_condition = fields.Selection(
+        [("stock", "Back to Stock"), ("scrap", "Scrap")],
+        default="stock",
+        required=True,
+        help="What usually becomes of goods returned for this reason; the receiver can "
+        "change it on each line.",
+    )
     company_id = fields.Many2one("res.company", help="Leave empty to share between companies.")
 
     @api.constrains("restocking_fee_percent")

@@ -330,10 +330,44 @@ class TestReturnFlows(ReturnCase):
         self.assertIn(ret.name, html.decode())
         self.assertIn("How to send the goods back", html.decode())
 
+    def _return_from_button(self, order):
+        """The Return button opens a new form; saving it creates the return."""
+        action = order.with_user(self.returns_user).action_create_return()
+        self.assertFalse(action.get("res_id"))
+        form = Form(
+            self.env["sale.return"].with_user(self.returns_user).with_context(**action["context"])
+        )
+        return form.save()
+
+    def test_return_button_proposes_no_fee_and_the_reasons_condition(self):
+        order = self._delivered_order(qty=1)
+        ret = self._return_from_button(order)
+        self.assertEqual(ret.line_ids.reason_id.restocking_fee_percent, 0)
+        damaged = self.env["sale.return.reason"].create(
+            {"name": "Broken (test)", "default_condition": "scrap"}
+        )
+        line = self._return(order, 1, reason=damaged, request=False).line_ids
+        self.assertEqual(line.condition, "scrap")
+        line.condition = "stock"  # the receiver decides
+        self.assertEqual(line.condition, "stock")
+        self.assertEqual(
+            self.env.ref("crm_fulfillment.return_reason_damaged").default_condition, "scrap"
+        )
+
+    def test_receive_opens_the_transfer_to_validate(self):
+        ret = self._return(self._delivered_order(qty=2), 1)
+        ret.with_user(self.returns_manager).action_approve()
+        action = ret.with_user(self.returns_user).action_receive()
+        picking = self.env["stock.picking"].browse(action["res_id"])
+        self.assertEqual(picking.sale_return_id, ret)
+        self.assertEqual(picking.picking_type_code, "incoming")
+        self.assertEqual(picking.state, "assigned")
+
     def test_return_button_prefills_delivered_lines(self):
         order = self._delivered_order(qty=3)
-        action = order.with_user(self.returns_user).action_create_return()
-        ret = self.env["sale.return"].browse(action["res_id"])
+        order.with_user(self.returns_user).action_create_return()
+        self.assertFalse(order.return_ids)  # nothing until the form is saved
+        ret = self._return_from_button(order)
         self.assertEqual(ret.state, "draft")
         self.assertEqual(ret.line_ids.quantity, 3)
         self.assertEqual(ret.partner_id, self.customer)
@@ -341,8 +375,7 @@ class TestReturnFlows(ReturnCase):
         ret.line_ids.quantity = 2
         ret.action_request()
         # the next one proposes what is left, not what was delivered
-        action = order.with_user(self.returns_user).action_create_return()
-        self.assertEqual(self.env["sale.return"].browse(action["res_id"]).line_ids.quantity, 1)
+        self.assertEqual(self._return_from_button(order).line_ids.quantity, 1)
         self._return(order, 1)
         with self.assertRaisesMessage(UserError, f"Nothing delivered on {order.name} can be"):
             order.with_user(self.returns_user).action_create_return()

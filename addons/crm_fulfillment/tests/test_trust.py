@@ -87,7 +87,7 @@ class TestReturnTrust(ReturnCase):
         self.assertEqual(ret.state, "done")
         self.assertEqual(self._credit_notes().invoice_line_ids.filtered("product_id").quantity, 2)
         with self.assertRaisesMessage(UserError, "is closed"):
-            ret.line_ids.with_user(self.returns_user).write({"resolution": "credit"})
+            ret.line_ids.with_user(self.returns_user).write({"resolution": "exchange"})
 
     def test_own_documents_only_sees_returns_and_history_of_own_orders(self):
         mine = self._own_order()
@@ -284,6 +284,14 @@ class TestReturnPortalInput(ReturnCase, HttpCase):
         done = self._post("1.0000001")
         self.assertIn("/my/returns/", done.url)
         self.assertEqual(self._returns().line_ids.quantity, 1.0)
+
+    def test_the_form_says_fees_and_deadlines(self):
+        self.authenticate("ret_trust_portal", "ret_trust_portal")
+        page = self.url_open(f"/my/orders/{self.order.id}/return").text
+        deadline = self.order.order_line._return_window_end()
+        self.assertIn("restocking fee: 10% of a refund", page)
+        self.assertIn("Return by", page)
+        self.assertIn(deadline.strftime("%m/%d/%Y"), page)
 
     def test_uploads_are_few_small_images(self):
         self.authenticate("ret_trust_portal", "ret_trust_portal")

@@ -6,7 +6,7 @@ def migrate(cr, version):
     whatever was paid, and existing orders got their stage at install with
     the install time as shipped date and no history. Say "Confirmed", and
     give the orders that have no history yet their shipped date and history
-    from their documents."""
+    from their documents. Goods returned as damaged are scrapped by default."""
     if not version:
         return
     cr.execute(
@@ -17,4 +17,8 @@ def migrate(cr, version):
         """
     )
     env = api.Environment(cr, SUPERUSER_ID, {})
+    # Goods that arrived damaged are usually scrapped (a new setting of reasons).
+    damaged = env.ref("crm_fulfillment.return_reason_damaged", raise_if_not_found=False)
+    if damaged and damaged.default_condition == "stock":
+        damaged.default_condition = "scrap"
     env["sale.order"]._fulfillment_rebuild_history(only_without_events=True)

@@ -10,7 +10,7 @@ const MENUS = [
         "sale.sale_menu_root",
         "sale.menu_sale_report",
         "crm_fulfillment.menu_fulfillment_report",
-        "Time per Stage",
+        "Fulfilment Times",
     ],
     [
         "sale.sale_menu_root",
