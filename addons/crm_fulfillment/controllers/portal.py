@@ -52,7 +52,13 @@ class ReturnPortal(CustomerPortal):
             )
         except (AccessError, MissingError):
             return request.redirect("/my")
-        if report_type in ("html", "pdf", "text"):
+        # The Return Authorization says where to send the goods: once the
+        # return is approved.
+        if report_type in ("html", "pdf", "text") and return_sudo.state in (
+            "approved",
+            "received",
+            "done",
+        ):
             return self._show_report(
                 model=return_sudo,
                 report_type=report_type,

@@ -436,6 +436,17 @@ class SaleReturn(models.Model):
             action.update(views=[(False, "form")], res_id=records.id)
         return action
 
+    def _portal_state_class(self):
+        """The colour of the state's badge on the portal."""
+        self.ensure_one()
+        return {
+            "requested": "text-bg-warning",
+            "approved": "text-bg-info",
+            "received": "text-bg-primary",
+            "done": "text-bg-success",
+            "rejected": "text-bg-danger",
+        }.get(self.state, "text-bg-secondary")
+
     def _get_report_base_filename(self):
         self.ensure_one()
         return f"Return Authorization {self.name}"

@@ -1,5 +1,7 @@
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import Command, models
 from odoo.exceptions import UserError
 
@@ -25,13 +27,37 @@ class SaleReturn(models.Model):
                 by_resolution[line.resolution] |= line
             # In the order of the selection: refunds, exchanges, then the
             # resolutions other addons add.
+            created = []
             for resolution in resolutions:
                 if by_resolution.get(resolution):
-                    ret._resolve_lines(resolution, by_resolution[resolution])
+                    created.append(ret._resolve_lines(resolution, by_resolution[resolution]))
             todo.resolved = True
             ret.state = "done"
+            ret._post_resolution(created)
             ret._on_return_done()
         return True
+
+    def _post_resolution(self, created):
+        """Say in the chatter what the resolution created, with links to the
+        documents (credit notes, replacement deliveries)."""
+        self.ensure_one()
+        documents = [
+            record
+            for result in created
+            if isinstance(result, models.BaseModel)
+            for record in result
+            if record._name in ("account.move", "stock.picking")
+        ]
+        if documents:
+            links = Markup(", ").join(
+                Markup('<a href="#" data-oe-model="%s" data-oe-id="%s">%s</a>')
+                % (record._name, record.id, record.display_name)
+                for record in documents
+            )
+            self.message_post(
+                body=Markup("%s %s") % (self.env._("Resolved:"), links),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _check_done(self):
         not_received = self.filtered(lambda r: r.state != "received")

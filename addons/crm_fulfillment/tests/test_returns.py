@@ -354,6 +354,15 @@ class TestReturnFlows(ReturnCase):
             self.env.ref("crm_fulfillment.return_reason_damaged").default_condition, "scrap"
         )
 
+    def test_resolving_says_what_it_created(self):
+        order = self._delivered_order(qty=2)
+        ret = self._receive(self._return(order, 1))
+        ret.with_user(self.returns_manager).action_done()
+        note = ret.message_ids.filtered(lambda m: "Resolved:" in (m.body or ""))
+        self.assertEqual(len(note), 1)
+        self.assertIn(f'data-oe-id="{ret.credit_note_ids.id}"', note.body)
+        self.assertIn('data-oe-model="account.move"', note.body)
+
     def test_receive_opens_the_transfer_to_validate(self):
         ret = self._return(self._delivered_order(qty=2), 1)
         ret.with_user(self.returns_manager).action_approve()

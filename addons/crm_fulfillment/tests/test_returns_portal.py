@@ -17,6 +17,10 @@ class TestReturnPortal(ReturnCase, HttpCase):
         foreign_return = self._return(foreign, 1)
         self.authenticate("ret_portal", "ret_portal")
 
+        # One way to return: ours, not Odoo's return slip beside the delivery.
+        order_page = self.url_open(own.get_portal_url()).text
+        self.assertIn("o_request_return", order_page)
+        self.assertNotIn("/my/picking/return/pdf/", order_page)
         form = self.url_open(f"/my/orders/{own.id}/return")
         self.assertEqual(form.status_code, 200)
         self.assertIn("Return products of order", form.text)
@@ -66,7 +70,14 @@ class TestReturnPortal(ReturnCase, HttpCase):
         self.assertEqual(denied.status_code, 303)
         other_form = self.url_open(f"/my/orders/{foreign.id}/return", allow_redirects=False)
         self.assertEqual(other_form.status_code, 303)
+        # The Return Authorization comes with the approval.
+        early = self.url_open(f"/my/returns/{ret.id}?report_type=html")
+        self.assertNotIn("How to send the goods back", early.text)
+        self.assertNotIn("o_return_pdf", early.text)
+        ret.with_user(self.returns_manager).action_approve()
         pdf = self.url_open(f"/my/returns/{ret.id}?report_type=html")
         self.assertIn("How to send the goods back", pdf.text)
+        self.assertIn("o_return_pdf", self.url_open(f"/my/returns/{ret.id}").text)
+        self.assertIn("text-bg-info", self.url_open("/my/returns").text)  # approved
         visible = self.env["sale.return"].with_user(self.portal_user).search([])
         self.assertEqual(visible, ret | second)
