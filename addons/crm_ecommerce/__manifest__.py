@@ -2,7 +2,7 @@
     "name": "E-commerce Customer Intelligence",
     "summary": "RFM segments, explainable customer and lead scores, "
     "cross-sell suggestions, churn and win-back, marketing consent",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "author": "CRM E-commerce Team",
     "website": "https://github.com/crm-ecommerce/crm-ecommerce",
@@ -12,16 +12,17 @@
         "security/crm_ecommerce_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/crm_scoring_rule_data.xml",
         "views/res_partner_views.xml",
         "views/crm_scoring_views.xml",
         "views/portal_templates.xml",
         "views/menus.xml",
     ],
     "demo": [
-        "demo/crm_scoring_rule_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/sale_order_demo.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "assets": {
         "web.assets_tests": [
             "crm_ecommerce/static/tests/tours/*.js",

@@ -55,7 +55,20 @@ class CrmLead(models.Model):
 
     @api.model
     def _cron_crm_lead_scores(self, batch_size=2000):
-        leads = self.search([("active", "=", True), ("probability", "not in", (0, 100))])
+        """Rescore the open leads. Open leads never scored (those of a
+        database with history, after the install) come first: one batch
+        per call, which the cron runner commits before calling again while
+        some remain."""
+        domain = [("active", "=", True), ("probability", "not in", (0, 100))]
+        unscored = [*domain, ("lead_score_band", "=", False)]
+        first = self.search(unscored, order="id", limit=batch_size)
+        if first:
+            first._crm_compute_lead_scores()
+            self.env["ir.cron"]._notify_progress(
+                done=len(first), remaining=self.search_count(unscored)
+            )
+            return
+        leads = self.search(domain)
         for start in range(0, len(leads), batch_size):
             leads[start : start + batch_size]._crm_compute_lead_scores()
             self.env["ir.cron"]._notify_progress(

@@ -2,11 +2,17 @@ import logging
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
+
+from ..tools import pg
 
 _logger = logging.getLogger(__name__)
 
 TARGETS = {"lead": "crm.lead", "partner": "res.partner"}
+# From this many records, a batch that is also a large part of its table is
+# matched by scanning each rule's records rather than by probing its ids.
+SCAN_FROM = 5000
 
 
 class CrmScoringRule(models.Model):
@@ -112,20 +118,39 @@ class CrmScoringRule(models.Model):
         """[(rule, matching records)] for active rules of ``target``: one
         search per rule over the whole batch, each with its author's
         rights in the current company. A rule its author can no longer
-        read (rights or company removed since) matches nothing."""
+        read (rights or company removed since) matches nothing.
+
+        A large batch that is also a large part of its table (every
+        customer, for the RFM computation) is matched by one plain search
+        per rule, kept to the batch here: cheaper than having PostgreSQL
+        probe each of tens of thousands of ids. Others are looked up by
+        their ids, sent as one array literal."""
         company = self.env.company
         rules = self.search([("target", "=", target), ("company_id", "in", (False, company.id))])
+        large = False
+        if rules and len(records) >= SCAN_FROM:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                    self.env[TARGETS[target]]._table,
+                )
+            )
+            large = 0 < self.env.cr.fetchone()[0] <= 4 * len(records)
+        batch = set(records.ids) if large else pg.int_array(records.ids)
         result = []
         for rule in rules:
             env = rule._domain_env(company)
             matched = []
             if env is not None:
                 try:
-                    matched = (
-                        env[TARGETS[target]]
-                        .search([*rule._domain(env), ("id", "in", records.ids)])
-                        .ids
-                    )
+                    query = env[TARGETS[target]]._search(rule._domain(env))
+                    if large:
+                        matched = [record_id for record_id in query if record_id in batch]
+                    else:
+                        query.add_where(
+                            SQL("%s = ANY(%s::int[])", SQL.identifier(query.table, "id"), batch)
+                        )
+                        matched = list(query)
                 except AccessError as exc:
                     _logger.warning(
                         "Scoring rule %s skipped: its domain reads what user %s may not (%s)",

@@ -1,4 +1,6 @@
+import json
 from datetime import timedelta
+from operator import itemgetter
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -77,39 +79,52 @@ SELECT f.partner_id, f.last_order, f.frequency, f.order_count, f.monetary, f.med
   JOIN res_partner rp ON rp.id = f.partner_id
 """
 
+# Customers written per company and call of the cron: the cron runner
+# commits each call and calls again while customers remain, so that the
+# first run of a database with years of orders is committed in batches.
+RFM_BATCH_SIZE = 20000
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # Internal figures: readable by the customer-intelligence group only
     # (salespeople get it), never by other employees or portal users.
+    # Company-dependent fields get a "has a value" index by default; only
+    # the segment's is kept (the insights list is the customers that have
+    # one): the others sort out nothing, and each costs every write of the
+    # figures an index entry (see migrations/18.0.1.2.0).
     rfm_recency_score = fields.Integer(
-        string="Recency Score", company_dependent=True, readonly=True, groups=GROUP
+        string="Recency Score", company_dependent=True, readonly=True, groups=GROUP, index=False
     )
     rfm_frequency_score = fields.Integer(
-        string="Frequency Score", company_dependent=True, readonly=True, groups=GROUP
+        string="Frequency Score", company_dependent=True, readonly=True, groups=GROUP, index=False
     )
     rfm_monetary_score = fields.Integer(
-        string="Monetary Score", company_dependent=True, readonly=True, groups=GROUP
+        string="Monetary Score", company_dependent=True, readonly=True, groups=GROUP, index=False
     )
     rfm_segment = fields.Selection(
         scoring.SEGMENTS, string="Segment", company_dependent=True, readonly=True, groups=GROUP
     )
     customer_score = fields.Integer(
-        company_dependent=True, readonly=True, aggregator="avg", groups=GROUP
+        company_dependent=True, readonly=True, aggregator="avg", groups=GROUP, index=False
     )
-    churn_risk = fields.Boolean(company_dependent=True, readonly=True, groups=GROUP)
+    churn_risk = fields.Boolean(company_dependent=True, readonly=True, groups=GROUP, index=False)
     rfm_last_order_date = fields.Date(
-        string="Last Order", company_dependent=True, readonly=True, groups=GROUP
+        string="Last Order",
+        company_dependent=True,
+        readonly=True,
+        groups=GROUP,
+        index=False,
     )
     rfm_recency_days = fields.Integer(
         string="Days Since Last Order", compute="_compute_rfm_recency_days", groups=GROUP
     )
     rfm_frequency = fields.Integer(
-        string="Orders in Window", company_dependent=True, readonly=True, groups=GROUP
+        string="Orders in Window", company_dependent=True, readonly=True, groups=GROUP, index=False
     )
     rfm_order_count = fields.Integer(
-        string="Orders", company_dependent=True, readonly=True, groups=GROUP
+        string="Orders", company_dependent=True, readonly=True, groups=GROUP, index=False
     )
     rfm_monetary = fields.Float(
         string="Net Revenue",
@@ -117,15 +132,17 @@ class ResPartner(models.Model):
         readonly=True,
         aggregator="sum",
         groups=GROUP,
+        index=False,
     )
     rfm_order_gap = fields.Float(
-        string="Usual Gap (days)", company_dependent=True, readonly=True, groups=GROUP
+        string="Usual Gap (days)", company_dependent=True, readonly=True, groups=GROUP, index=False
     )
     rfm_signature = fields.Char(
         company_dependent=True,
         readonly=True,
         groups=GROUP,
         help="Technical: what was last written, to skip unchanged customers.",
+        index=False,
     )
     score_factor_ids = fields.One2many(
         "crm.score.factor",
@@ -156,9 +173,17 @@ class ResPartner(models.Model):
         return [code for code, _label in scoring.SEGMENTS]
 
     @api.model
-    def _cron_compute_rfm(self):
+    def _cron_compute_rfm(self, batch_size=RFM_BATCH_SIZE):
+        """Every company's customers, at most ``batch_size`` written per
+        company and call, with the progress for the cron runner: it commits
+        each call and calls again while customers remain to be written (all
+        of them on the first run of a database with history, few at night)."""
+        done = remaining = 0
         for company in self.env["res.company"].search([("active", "=", True)]):
-            self.with_company(company)._compute_rfm_for_company()
+            _customers, written, left = self.with_company(company)._rfm_compute(limit=batch_size)
+            done += written
+            remaining += left
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     def action_compute_rfm(self):
         """Recompute every customer of the company now: it rewrites figures
@@ -178,9 +203,19 @@ class ResPartner(models.Model):
     @api.model
     def _compute_rfm_for_company(self):
         """RFM, churn risk, customer score, breakdown and monthly snapshot
-        of every customer of the current company, in a fixed number of
-        statements whatever the number of customers. Only customers whose
-        figures changed are written: a nightly run rewrites few rows."""
+        of every customer of the current company; returns their number."""
+        return self._rfm_compute()[0]
+
+    @api.model
+    def _rfm_compute(self, limit=None):
+        """RFM, churn risk, customer score, breakdown and monthly snapshot
+        of the customers of the current company, in a fixed number of
+        statements whatever their number. Only customers whose figures
+        changed are written, at most ``limit`` of them (by id): a nightly
+        run rewrites few rows, a first run all of them.
+
+        :return: (customers, customers written, customers left to write)
+        """
         company = self.env.company
         now = fields.Datetime.now()
         self.env.flush_all()
@@ -195,31 +230,27 @@ class ResPartner(models.Model):
             )
             rows = self.env.cr.dictfetchall()
         rule_points = self._rfm_rule_matches(self.browse([row["partner_id"] for row in rows]))
-        changed_ids, values, factors = [], {name: [] for name, _type in RFM_COLUMNS}, []
         # The loop runs for every customer: plain locals, no ORM access.
-        weights = scoring.RFM_WEIGHTS
+        # A customer to write is a record (id, *figures, signature).
+        records = []
         points = {
             dim: [0] + [scoring.rfm_points(score, weight) for score in range(1, 6)]
-            for dim, weight in weights.items()
+            for dim, weight in scoring.RFM_WEIGHTS.items()
         }
         churn_factor = company.crm_churn_factor
         for row in rows:
             r, f, m = row["r_score"], row["f_score"], row["m_score"]
+            rfm = (points["recency"][r], points["frequency"][f], points["monetary"][m])
             gap = round(float(row["median_gap"] or 0.0), 2)
             last = row["last_order"]
             count = row["order_count"]
             churn = count >= 2 and gap > 0 and (now - last).days > churn_factor * gap
-            rfm = [
-                ("recency", points["recency"][r], None, 0),
-                ("frequency", points["frequency"][f], None, 0),
-                ("monetary", points["monetary"][m], None, 0),
-            ]
             rules = rule_points.get(row["partner_id"])
-            score = (
-                scoring.finish(scoring.apply_caps(rfm + rules))[0]
-                if rules
-                else scoring.clamp(rfm[0][1] + rfm[1][1] + rfm[2][1])
-            )
+            if rules:
+                matches = [(dim, pts, None, 0) for dim, pts in zip(points, rfm, strict=True)]
+                score = scoring.finish(scoring.apply_caps(matches + rules))[0]
+            else:
+                score = scoring.clamp(sum(rfm))
             computed = (
                 r,
                 f,
@@ -227,78 +258,58 @@ class ResPartner(models.Model):
                 scoring.segment(r, f),
                 score,
                 bool(churn),
-                last.date(),
+                last.date().isoformat(),
                 row["frequency"],
                 count,
                 round(float(row["monetary"]), 2),
                 gap,
             )
             signature = "|".join(map(str, computed))
-            if signature == row["stored_signature"]:
-                continue
-            changed_ids.append(row["partner_id"])
-            for (name, _type), value in zip(RFM_COLUMNS, (*computed, signature), strict=True):
-                values[name].append(value)
-            labelled = self._rfm_factor_labels(
-                row, dict(zip([n for n, _t in RFM_COLUMNS], computed, strict=False)), company
-            )
-            lines = scoring.finish(scoring.apply_caps(labelled + (rules or [])))[1]
-            factors.extend(
-                (row["partner_id"], seq, label, pts) for seq, (label, pts) in enumerate(lines)
-            )
-        all_ids = [row["partner_id"] for row in rows]
-        reset_ids = self._rfm_write(company, changed_ids, all_ids, values)
+            if signature != row["stored_signature"]:
+                records.append((row["partner_id"], *computed, signature))
+        # This call writes the first ones by id; the next, the rest.
+        records.sort(key=itemgetter(0))
+        remaining = max(len(records) - limit, 0) if limit is not None else 0
+        records = records[:limit]
+        factors = self._rfm_factors(company, records, rule_points, points)
+        changed_ids = [record[0] for record in records]
+        reset_ids = self._rfm_write(company, records, [row["partner_id"] for row in rows])
         # Customers who lost their figures lose their breakdown with them.
         self.env["crm.score.factor"]._replace(
             "partner_id", changed_ids + reset_ids, company, factors
         )
-        self._rfm_write_snapshots(company, rows, changed_ids, values, now)
+        self._rfm_write_snapshots(company, rows, records, now)
         self.invalidate_model([name for name, _type in RFM_COLUMNS] + ["rfm_recency_days"])
         self.env["crm.score.factor"].invalidate_model()
-        return len(rows)
+        return len(rows), len(records), remaining
 
     @api.model
-    def _rfm_factor_labels(self, row, computed, company):
-        """The RFM factors with their sentences, built for written customers only."""
-        w = scoring.RFM_WEIGHTS
-        currency = company.currency_id
-        r, f, m = (
-            computed["rfm_recency_score"],
-            computed["rfm_frequency_score"],
-            computed["rfm_monetary_score"],
-        )
-        return [
-            (
-                self.env._(
-                    "Recency %(score)s/5: last order on %(date)s",
-                    score=r,
-                    date=computed["rfm_last_order_date"],
+    def _rfm_factors(self, company, records, rule_points, points):
+        """The breakdown lines [(partner id, sequence, label, points)] of the
+        customers to write (``records``, as _rfm_write takes them): their
+        three RFM sentences, translated once per run and not once per
+        customer, then their rules' lines, caps and clamp."""
+        symbol = company.currency_id.symbol
+        recency = self.env._("Recency %(score)s/5: last order on %(date)s")
+        frequency = self.env._("Frequency %(score)s/5: %(count)s orders in the window")
+        monetary = self.env._("Monetary %(score)s/5: %(amount)s net revenue")
+        factors = []
+        for partner_id, r, f, m, _seg, _score, _churn, day, orders, _n, amount, *_rest in records:
+            lines = [
+                (recency % {"score": r, "date": day}, points["recency"][r]),
+                (frequency % {"score": f, "count": orders}, points["frequency"][f]),
+                (
+                    monetary % {"score": m, "amount": f"{amount:,.2f} {symbol}"},
+                    points["monetary"][m],
                 ),
-                scoring.rfm_points(r, w["recency"]),
-                None,
-                0,
-            ),
-            (
-                self.env._(
-                    "Frequency %(score)s/5: %(count)s orders in the window",
-                    score=f,
-                    count=row["frequency"],
-                ),
-                scoring.rfm_points(f, w["frequency"]),
-                None,
-                0,
-            ),
-            (
-                self.env._(
-                    "Monetary %(score)s/5: %(amount)s net revenue",
-                    score=m,
-                    amount=f"{computed['rfm_monetary']:,.2f} {currency.symbol}",
-                ),
-                scoring.rfm_points(m, w["monetary"]),
-                None,
-                0,
-            ),
-        ]
+            ]
+            rules = rule_points.get(partner_id)
+            if rules:
+                lines = scoring.finish(
+                    scoring.apply_caps([(label, pts, None, 0) for label, pts in lines] + rules)
+                )[1]
+            factors.extend((partner_id, seq, label, pts) for seq, (label, pts) in enumerate(lines))
+        return factors
 
     @api.model
     def _rfm_rule_matches(self, partners):
@@ -313,32 +324,31 @@ class ResPartner(models.Model):
         return result
 
     @api.model
-    def _rfm_write(self, company, partner_ids, all_ids, values):
-        """Write the changed customers' figures; returns the ids of the
-        customers whose figures were removed (no confirmed order any more)."""
+    def _rfm_write(self, company, records, all_ids):
+        """Write the figures of ``records`` [(partner id, *figures in
+        RFM_COLUMNS order)], sent as one JSON document; returns the ids of
+        the customers whose figures were removed (no confirmed order any
+        more, so not in ``all_ids``)."""
         key = str(company.id)
         sets = SQL(", ").join(
             SQL(
-                "%(col)s = COALESCE(p.%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s::text, v.%(col)s)",
+                "%(col)s = COALESCE(p.%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s::text, (v.e->>%(at)s)::%(type)s)",
                 col=SQL.identifier(name),
                 key=key,
+                at=at,
+                type=SQL(sql_type),
             )
-            for name, _type in RFM_COLUMNS
+            for at, (name, sql_type) in enumerate(RFM_COLUMNS, start=1)
         )
-        arrays = SQL(", ").join(
-            SQL("%s::%s[]", values[name], SQL(sql_type)) for name, sql_type in RFM_COLUMNS
-        )
-        columns = SQL(", ").join(SQL.identifier(name) for name, _type in RFM_COLUMNS)
-        self.env.cr.execute(
-            SQL(
-                "UPDATE res_partner p SET %(sets)s FROM unnest(%(ids)s::int[], %(arrays)s) AS v(id, %(columns)s)"
-                " WHERE p.id = v.id",
-                sets=sets,
-                ids=partner_ids,
-                arrays=arrays,
-                columns=columns,
+        if records:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE res_partner p SET %s FROM jsonb_array_elements(%s::jsonb) AS v(e)"
+                    " WHERE p.id = (v.e->>0)::int",
+                    sets,
+                    json.dumps(records),
+                )
             )
-        )
         # Customers without a confirmed order any more lose their figures.
         resets = SQL(", ").join(
             SQL("%(col)s = %(col)s - %(key)s::text", col=SQL.identifier(name), key=key)
@@ -350,15 +360,22 @@ class ResPartner(models.Model):
                 " RETURNING id",
                 resets,
                 key,
-                all_ids,
+                pg.int_array(all_ids),
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
-    def _rfm_write_snapshots(self, company, rows, changed_ids, values, now):
-        """Snapshot the changed customers; on the month's first run, all."""
+    def _rfm_write_snapshots(self, company, rows, records, now):
+        """Snapshot the customers written (``records``, as _rfm_write takes
+        them); on the month's first run, all (those left to a later batch
+        of a first run are snapshotted when they are written)."""
+        names = [name for name, _type in RFM_COLUMNS]
+        score_at, segment_at = names.index("customer_score"), names.index("rfm_segment")
         month = now.date().replace(day=1)
+        snapshots = [
+            (record[0], record[score_at + 1], record[segment_at + 1]) for record in records
+        ]
         self.env.cr.execute(
             SQL(
                 "SELECT 1 FROM crm_customer_score_snapshot WHERE company_id = %s AND month = %s LIMIT 1",
@@ -366,50 +383,26 @@ class ResPartner(models.Model):
                 month,
             )
         )
-        if self.env.cr.fetchone():
-            partner_ids, scores, segments = (
-                changed_ids,
-                values["customer_score"],
-                values["rfm_segment"],
-            )
-        else:
-            changed = dict(
-                zip(
-                    changed_ids,
-                    zip(values["customer_score"], values["rfm_segment"], strict=True),
-                    strict=True,
-                )
-            )
-            names = [name for name, _type in RFM_COLUMNS]
-            score_at, segment_at = names.index("customer_score"), names.index("rfm_segment")
-            partner_ids, scores, segments = [], [], []
+        if not self.env.cr.fetchone():
+            written = {record[0] for record in records}
             for row in rows:
-                if row["partner_id"] in changed:
-                    score, segment = changed[row["partner_id"]]
-                else:
-                    stored = (row["stored_signature"] or "").split("|")
-                    score, segment = int(stored[score_at]), stored[segment_at]
-                partner_ids.append(row["partner_id"])
-                scores.append(score)
-                segments.append(segment)
+                if row["partner_id"] not in written and row["stored_signature"]:
+                    stored = row["stored_signature"].split("|")
+                    snapshots.append((row["partner_id"], int(stored[score_at]), stored[segment_at]))
+        if not snapshots:
+            return
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO crm_customer_score_snapshot
-                    (partner_id, company_id, month, score, segment, create_uid, create_date, write_uid, write_date)
-                SELECT v.partner_id, %(company)s, %(month)s, v.score, v.segment,
-                       %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
-                  FROM unnest(%(partners)s::int[], %(scores)s::int[], %(segments)s::varchar[])
-                       AS v(partner_id, score, segment)
+                INSERT INTO crm_customer_score_snapshot (partner_id, company_id, month, score, segment)
+                SELECT (v.e->>0)::int, %(company)s, %(month)s, (v.e->>1)::int, v.e->>2
+                  FROM jsonb_array_elements(%(snapshots)s::jsonb) AS v(e)
                 ON CONFLICT (partner_id, company_id, month)
-                DO UPDATE SET score = EXCLUDED.score, segment = EXCLUDED.segment, write_date = EXCLUDED.write_date
+                DO UPDATE SET score = EXCLUDED.score, segment = EXCLUDED.segment
                 """,
                 company=company.id,
                 month=month,
-                uid=self.env.uid,
-                partners=partner_ids,
-                scores=scores,
-                segments=segments,
+                snapshots=json.dumps(snapshots),
             )
         )
         self.env["crm.customer.score.snapshot"].invalidate_model()

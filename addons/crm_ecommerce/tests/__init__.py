@@ -1,1 +1,8 @@
-from . import test_lead_scoring, test_rfm, test_scoring_tools, test_suggestions, test_trust
+from . import (
+    test_day_one,
+    test_lead_scoring,
+    test_rfm,
+    test_scoring_tools,
+    test_suggestions,
+    test_trust,
+)

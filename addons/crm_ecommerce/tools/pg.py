@@ -25,3 +25,10 @@ def aggregate_settings(cr, settings=None):
     yield
     for name, value in previous.items():
         cr.execute("SELECT set_config(%s, %s, true)", [name, value])
+
+
+def int_array(values):
+    """Integers as one array literal, for ``%s::int[]``: the server reads it
+    in one go, where a Python list goes as ARRAY[...] with one constant per
+    element to parse (tenths of a second for a first run's customers)."""
+    return "{" + ",".join(map(str, values)) + "}"
