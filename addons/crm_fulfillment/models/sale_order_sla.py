@@ -73,6 +73,7 @@ class SaleOrder(models.Model):
             ]
         )
         if not late:
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
             return
         for stage in late.fulfillment_stage_id:
             late.filtered(lambda o, s=stage: o.fulfillment_stage_id == s).write(
@@ -80,6 +81,7 @@ class SaleOrder(models.Model):
             )
         self.env["mail.activity"].create(late._prepare_fulfillment_late_activity_vals())
         late._on_fulfillment_late()
+        self.env["ir.cron"]._notify_progress(done=len(late), remaining=0)
 
     def _prepare_fulfillment_late_activity_vals(self):
         model_id = self.env["ir.model"]._get_id("sale.order")
@@ -113,6 +115,7 @@ class SaleOrder(models.Model):
         companies that set N."""
         now = fields.Datetime.now()
         companies = self.env["res.company"].search([("fulfillment_auto_deliver_days", ">", 0)])
+        done = 0
         for company in companies:
             limit = now - timedelta(days=company.fulfillment_auto_deliver_days)
             orders = self.search(
@@ -122,8 +125,26 @@ class SaleOrder(models.Model):
                     ("fulfillment_shipped_date", "<=", limit),
                 ]
             )
+            # Shipped before the addon was installed (a rebuilt history): they
+            # are delivered too, without telling the customer now.
+            before = set(
+                self.env["sale.fulfillment.event"]
+                .search(
+                    [
+                        ("order_id", "in", orders.ids),
+                        ("source", "=", "history"),
+                        ("to_stage_id.code", "=", "shipped"),
+                    ]
+                )
+                .order_id.ids
+            )
             for order in orders:
                 when = order.fulfillment_shipped_date + timedelta(
                     days=company.fulfillment_auto_deliver_days
                 )
-                order._fulfillment_mark_delivered(min(when, now))
+                quiet = order.id in before
+                order.with_context(fulfillment_no_notify=quiet)._fulfillment_mark_delivered(
+                    min(when, now)
+                )
+            done += len(orders)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0)

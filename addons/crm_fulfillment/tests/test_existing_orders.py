@@ -156,6 +156,31 @@ class TestExistingOrders(ReturnCase):
             ret.with_user(self.returns_user).action_request()
         self.assertEqual(ret.state, "draft")
 
+    def test_automatic_delivery_of_old_orders_tells_no_one(self):
+        self.company.write(
+            {"fulfillment_auto_deliver_days": 3, "fulfillment_notify_delivered": True}
+        )
+        old = self._delivered_order(qty=1)
+        self._as_before_install(old, TWO_YEARS_AGO, shipped=TWO_YEARS_AGO + timedelta(days=1))
+        self.env["sale.order"]._fulfillment_rebuild_history()
+        recent = self._delivered_order(qty=1)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sale_order SET fulfillment_shipped_date = now() - interval '4 days'"
+            " WHERE id = %s",
+            (recent.id,),
+        )
+        self.env.invalidate_all()
+        messages = self._messages(old)
+        self.env["sale.order"]._cron_fulfillment_auto_deliver()
+        self.assertStage(old, "delivered")
+        self.assertEqual(old.fulfillment_delivered_date, TWO_YEARS_AGO + timedelta(days=4))
+        self.assertEqual(self._messages(old), messages)  # no "delivered" email for the past
+        self.assertStage(recent, "delivered")
+        told = recent.message_ids.filtered(lambda m: self.customer in m.partner_ids)
+        self.assertEqual(len(told), 1, "the recent order's customer is told")
+        self.assertFalse(old.message_ids.filtered(lambda m: self.customer in m.partner_ids))
+
     def test_a_partial_delivery_starts_the_return_window(self):
         order = self._order(qty=3)
         self._validate(order.picking_ids, qty=1)
