@@ -111,8 +111,8 @@ def rfm_reference(env):
 
 def bench_rfm(env):
     partners = env["res.partner"]
-    partners._compute_rfm_for_company()  # the first run writes every customer: a'
-    ours_s, ref_s, ratio = side_by_side(partners._compute_rfm_for_company, rfm_reference(env))
+    partners._rfm_recompute_company()  # the first run writes every customer: a'
+    ours_s, ref_s, ratio = side_by_side(partners._rfm_recompute_company, rfm_reference(env))
     return {"ours_s": ours_s, "reference_s": ref_s, "ratio": ratio}
 
 
@@ -189,7 +189,7 @@ def bench_rfm_first(env):
 
     def ours():
         with cr.savepoint(flush=False) as savepoint:
-            written = partners._compute_rfm_for_company()
+            written = partners._rfm_recompute_company()
             savepoint.rollback()
         env.invalidate_all()
         customers.append(written)

@@ -1,15 +1,18 @@
 from . import (
     crm_customer_score_snapshot,
     crm_lead_scoring,
+    crm_lead_winback,
     crm_product_affinity,
     crm_score_factor,
     crm_scoring_group,
     crm_scoring_rule,
     mail_blacklist,
+    product_product_suggestion,
     res_company,
     res_config_settings,
     res_partner_consent,
     res_partner_rfm,
+    res_partner_suggestion,
     res_partner_winback,
     sale_order_suggestion,
 )

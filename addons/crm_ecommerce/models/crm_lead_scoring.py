@@ -1,7 +1,5 @@
 from collections import defaultdict
 
-from markupsafe import Markup, escape
-
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -34,7 +32,6 @@ class CrmLead(models.Model):
     pls_explanation = fields.Html(
         string="Why This Probability",
         compute="_compute_pls_explanation",
-        sanitize=False,
         groups=GROUP,
         help="How each field of the lead moves Odoo's predictive probability, from the won and lost "
         "counts Odoo keeps per field value.",
@@ -116,6 +113,7 @@ class CrmLead(models.Model):
         # would recompute other pending fields of the leads (probability)
         # in the middle of the caller's operation.
         self.flush_recordset(["lead_score", "lead_score_band", "priority"])
+        # Each lead's score, band and stars, the whole batch in one statement.
         self.env.cr.execute(
             SQL(
                 """
@@ -161,41 +159,24 @@ class CrmLead(models.Model):
                 contribution = scoring.log_odds(freq.won_count, freq.lost_count) - scoring.log_odds(
                     won_total, lost_total
                 )
-                label = lead._fields[field].string if field in lead._fields else field
                 shown = (
                     lead[field].display_name
                     if field in lead._fields and lead._fields[field].relational
                     else value
                 )
-                rows.append((abs(contribution), label, shown, freq, contribution))
-            if not rows:
-                lead.pls_explanation = Markup("<p class='text-muted'>%s</p>") % self.env._(
-                    "Odoo has no won or lost history yet for this lead's fields."
+                rows.append(
+                    {
+                        "label": lead._fields[field].string if field in lead._fields else field,
+                        "value": str(shown),
+                        "won": int(freq.won_count),
+                        "lost": int(freq.lost_count),
+                        "contribution": contribution,
+                        "log_odds": f"{contribution:+.2f}",
+                    }
                 )
-                continue
-            body = Markup("").join(
-                Markup(
-                    "<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td>"
-                    "<td class='text-end %s'>%+.2f</td></tr>"
-                )
-                % (
-                    label,
-                    escape(str(shown)),
-                    int(freq.won_count),
-                    int(freq.lost_count),
-                    "text-success" if c > 0 else "text-danger",
-                    c,
-                )
-                for _abs, label, shown, freq, c in sorted(rows, reverse=True)
+            rows.sort(
+                key=lambda row: (abs(row["contribution"]), row["label"], row["value"]), reverse=True
             )
-            lead.pls_explanation = Markup(
-                "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th class='text-end'>%s</th>"
-                "<th class='text-end'>%s</th><th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
-            ) % (
-                self.env._("Field"),
-                self.env._("Value"),
-                self.env._("Won"),
-                self.env._("Lost"),
-                self.env._("Log-odds"),
-                body,
+            lead.pls_explanation = self.env["ir.qweb"]._render(
+                "crm_ecommerce.crm_lead_pls_explanation", {"rows": rows}
             )

@@ -81,10 +81,12 @@ class CrmProductAffinity(models.Model):
     def _refresh(self, min_support=2):
         company = self.env.company
         self.env.flush_all()
+        # The company's pairs are recomputed from scratch: the old ones go.
         self.env.cr.execute(
             SQL("DELETE FROM crm_product_affinity WHERE company_id = %s", company.id)
         )
         with pg.aggregate_settings(self.env.cr):
+            # The pairs, their support, confidence and lift (see AFFINITY_QUERY).
             self.env.cr.execute(
                 SQL(
                     AFFINITY_QUERY,

@@ -37,6 +37,7 @@ class CrmScoreFactor(models.Model):
         same_company = (
             SQL("company_id = %s AND", company.id) if owner_field == "partner_id" else SQL()
         )
+        # The owners' old lines (a partner's of this company only).
         self.env.cr.execute(
             SQL(
                 "DELETE FROM crm_score_factor WHERE %s %s = ANY(%s::int[])",
@@ -46,6 +47,7 @@ class CrmScoreFactor(models.Model):
             )
         )
         if factors:
+            # The new lines, from the JSON array of (owner, sequence, label, points).
             self.env.cr.execute(
                 SQL(
                     """

@@ -129,6 +129,7 @@ class CrmScoringRule(models.Model):
         rules = self.search([("target", "=", target), ("company_id", "in", (False, company.id))])
         large = False
         if rules and len(records) >= SCAN_FROM:
+            # PostgreSQL's estimate of the table's rows: no count of a large table.
             self.env.cr.execute(
                 SQL(
                     "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",

@@ -104,7 +104,12 @@ class ResPartner(models.Model):
         string="Monetary Score", company_dependent=True, readonly=True, groups=GROUP, index=False
     )
     rfm_segment = fields.Selection(
-        scoring.SEGMENTS, string="Segment", company_dependent=True, readonly=True, groups=GROUP
+        scoring.SEGMENTS,
+        string="Segment",
+        company_dependent=True,
+        readonly=True,
+        groups=GROUP,
+        group_expand="_read_group_rfm_segment",
     )
     customer_score = fields.Integer(
         company_dependent=True, readonly=True, aggregator="avg", groups=GROUP, index=False
@@ -169,7 +174,8 @@ class ResPartner(models.Model):
 
     @api.model
     def _read_group_rfm_segment(self, values, domain):
-        """Every segment in the grid's order, even when empty."""
+        """Every segment in the grid's order, even when empty: the Customer
+        Insights kanban shows a column for each."""
         return [code for code, _label in scoring.SEGMENTS]
 
     @api.model
@@ -197,11 +203,11 @@ class ResPartner(models.Model):
                     "Only customer-intelligence administrators can compute segments and scores."
                 )
             )
-        self.env["res.partner"]._compute_rfm_for_company()
+        self.env["res.partner"]._rfm_recompute_company()
         return True
 
     @api.model
-    def _compute_rfm_for_company(self):
+    def _rfm_recompute_company(self):
         """RFM, churn risk, customer score, breakdown and monthly snapshot
         of every customer of the current company; returns their number."""
         return self._rfm_compute()[0]
@@ -220,6 +226,7 @@ class ResPartner(models.Model):
         now = fields.Datetime.now()
         self.env.flush_all()
         with pg.aggregate_settings(self.env.cr):
+            # Every customer's figures and quintile scores (see RFM_QUERY).
             self.env.cr.execute(
                 SQL(
                     RFM_QUERY,
@@ -341,6 +348,7 @@ class ResPartner(models.Model):
             for at, (name, sql_type) in enumerate(RFM_COLUMNS, start=1)
         )
         if records:
+            # Each customer's figures, into the company's key of every column.
             self.env.cr.execute(
                 SQL(
                     "UPDATE res_partner p SET %s FROM jsonb_array_elements(%s::jsonb) AS v(e)"
@@ -349,7 +357,8 @@ class ResPartner(models.Model):
                     json.dumps(records),
                 )
             )
-        # Customers without a confirmed order any more lose their figures.
+        # Customers without a confirmed order any more lose their figures:
+        # the company's key is removed from every column.
         resets = SQL(", ").join(
             SQL("%(col)s = %(col)s - %(key)s::text", col=SQL.identifier(name), key=key)
             for name, _type in RFM_COLUMNS
@@ -376,14 +385,12 @@ class ResPartner(models.Model):
         snapshots = [
             (record[0], record[score_at + 1], record[segment_at + 1]) for record in records
         ]
-        self.env.cr.execute(
-            SQL(
-                "SELECT 1 FROM crm_customer_score_snapshot WHERE company_id = %s AND month = %s LIMIT 1",
-                company.id,
-                month,
-            )
-        )
-        if not self.env.cr.fetchone():
+        # sudo: whether the company has snapshots of this month yet, for the
+        # computation that writes them (the cron's, or a manager's).
+        Snapshot = self.env["crm.customer.score.snapshot"].sudo()
+        if not Snapshot.search_count(
+            [("company_id", "=", company.id), ("month", "=", month)], limit=1
+        ):
             written = {record[0] for record in records}
             for row in rows:
                 if row["partner_id"] not in written and row["stored_signature"]:
@@ -391,6 +398,8 @@ class ResPartner(models.Model):
                     snapshots.append((row["partner_id"], int(stored[score_at]), stored[segment_at]))
         if not snapshots:
             return
+        # This month's score and segment of each customer, replacing those
+        # of an earlier run of the month.
         self.env.cr.execute(
             SQL(
                 """

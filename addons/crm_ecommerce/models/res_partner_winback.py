@@ -4,6 +4,31 @@ from odoo import api, fields, models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    crm_winback_count = fields.Integer(
+        string="Win-backs",
+        compute="_compute_crm_winback_count",
+        groups="crm_ecommerce.group_crm_ecommerce_user",
+    )
+
+    def _compute_crm_winback_count(self):
+        """The win-back opportunities the user can see, as the button
+        opening them lists them."""
+        counts = dict(
+            self.env["crm.lead"]._read_group(
+                self._crm_winback_domain(), ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.crm_winback_count = counts.get(partner, 0)
+
+    def action_view_winbacks(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_opportunities")
+        action["domain"] = self._crm_winback_domain()
+        return action
+
+    def _crm_winback_domain(self):
+        return [("partner_id", "in", self.ids), ("crm_winback_episode", "!=", False)]
+
     @api.model
     def _cron_winback(self):
         for company in self.env["res.company"].search([("active", "=", True)]):
@@ -80,20 +105,3 @@ class ResPartner(models.Model):
             if user and (key not in latest or date > latest[key][0]):
                 latest[key] = (date, user)
         return {key: user for key, (_date, user) in latest.items()}
-
-    def action_view_winbacks(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_opportunities")
-        action["domain"] = [("partner_id", "in", self.ids), ("crm_winback_episode", "!=", False)]
-        return action
-
-
-class CrmLead(models.Model):
-    _inherit = "crm.lead"
-
-    crm_winback_episode = fields.Date(
-        string="Win-back Episode",
-        readonly=True,
-        copy=False,
-        groups="crm_ecommerce.group_crm_ecommerce_user",
-        help="The last order date of the churn this lead answers.",
-    )

@@ -84,7 +84,7 @@ class TestDefaultRules(IntelligenceCase):
             self._order(partner, days_ago=5, amount=100) for partner in (consenting, bouncing)
         ]
         orders[1].date_order = orders[0].date_order
-        self.env["res.partner"]._compute_rfm_for_company()
+        self.env["res.partner"]._rfm_recompute_company()
         # Both are top of every quintile (80 from RFM), then +10 and -10.
         self.assertEqual(consenting.customer_score, 90)
         self.assertEqual(bouncing.customer_score, 70)
@@ -265,7 +265,7 @@ class TestFirstRun(IntelligenceCase):
             ]
 
         with self.env.cr.savepoint() as savepoint:
-            self.assertEqual(Partner._compute_rfm_for_company(), 5)
+            self.assertEqual(Partner._rfm_recompute_company(), 5)
             full = figures()
             savepoint.rollback()
         self.assertEqual(figures()[0][:4], (False, 0, False, False))

@@ -173,3 +173,9 @@ class TestLeadScoring(IntelligenceCase):
         self.assertIn("Belgium", html)
         # log((12+1)/(2+1)) - log((15+1)/(15+1)): Belgium against all countries
         self.assertIn("+1.47", html)
+
+    def test_probability_without_history_says_so(self):
+        lead = self._lead()
+        self.env["ir.config_parameter"].sudo().set_param("crm.pls_fields", "country_id")
+        self.assertTrue(lead._fields["pls_explanation"].sanitize)
+        self.assertIn("no won or lost history yet", str(lead.pls_explanation))

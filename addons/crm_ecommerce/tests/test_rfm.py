@@ -4,7 +4,7 @@ from odoo import SUPERUSER_ID, Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from ..tools import pg
+from ..tools import pg, scoring
 from .common import IntelligenceCase
 
 
@@ -29,7 +29,7 @@ class TestRfm(IntelligenceCase):
 
     def test_known_quintiles_segments_and_scores(self):
         self._crafted()
-        self.assertEqual(self.env["res.partner"]._compute_rfm_for_company(), 5)
+        self.assertEqual(self.env["res.partner"]._rfm_recompute_company(), 5)
         expected = {
             self.a: (5, 5, 5, "champions", 80),
             self.b: (4, 4, 4, "champions", 60),
@@ -62,11 +62,11 @@ class TestRfm(IntelligenceCase):
         order = self._order(self.a, days_ago=5, amount=100)
         self._order(self.b, days_ago=5, amount=50)
         Partner = self.env["res.partner"]
-        self.assertEqual(Partner._compute_rfm_for_company(), 2)
+        self.assertEqual(Partner._rfm_recompute_company(), 2)
         self.assertTrue(self.a.rfm_segment)
         self.assertTrue(self.a.score_factor_ids)
         order._action_cancel()
-        self.assertEqual(Partner._compute_rfm_for_company(), 1)
+        self.assertEqual(Partner._rfm_recompute_company(), 1)
         self.assertEqual((self.a.rfm_segment, self.a.customer_score), (False, 0))
         self.assertFalse(self.a.score_factor_ids)
         self.assertTrue(self.b.score_factor_ids)  # the others keep theirs
@@ -85,7 +85,7 @@ class TestRfm(IntelligenceCase):
             }
         )
         refund.action_post()
-        self.env["res.partner"]._compute_rfm_for_company()
+        self.env["res.partner"]._rfm_recompute_company()
         self.assertEqual(self.a.rfm_monetary, 350)
 
     def test_customer_rules_with_group_caps(self):
@@ -118,7 +118,7 @@ class TestRfm(IntelligenceCase):
                 "domain": f"[('id', '=', {self.e.id})]",
             }
         )
-        self.env["res.partner"]._compute_rfm_for_company()
+        self.env["res.partner"]._rfm_recompute_company()
         self.assertEqual(self.a.customer_score, 80 + 15)
         self.assertIn("Engagement: capped at 15", self.a.score_factor_ids.mapped("name"))
         self.assertEqual(self.c.customer_score, 40 + 10)
@@ -132,8 +132,8 @@ class TestRfm(IntelligenceCase):
         self.env.user.company_ids = [Command.link(other.id)]
         stranger = self._customer("RFM Stranger")
         self._order(stranger, days_ago=3, amount=999, company=other)
-        self.env["res.partner"]._compute_rfm_for_company()
-        self.env["res.partner"].with_company(other)._compute_rfm_for_company()
+        self.env["res.partner"]._rfm_recompute_company()
+        self.env["res.partner"].with_company(other)._rfm_recompute_company()
         self.assertFalse(stranger.rfm_segment)
         self.assertEqual(
             stranger.with_company(other).rfm_segment, "champions"
@@ -148,8 +148,22 @@ class TestRfm(IntelligenceCase):
         self.env.flush_all()
         self.env.invalidate_all()
         before = self.cr.sql_log_count
-        self.env["res.partner"]._compute_rfm_for_company()
+        self.env["res.partner"]._rfm_recompute_company()
         return self.cr.sql_log_count - before
+
+    def test_every_segment_has_its_kanban_column(self):
+        self._crafted()
+        self.env["res.partner"]._rfm_recompute_company()
+        groups = (
+            self.env["res.partner"]
+            .with_user(self.salesman)
+            .read_group([("rfm_segment", "!=", False)], ["customer_score:avg"], ["rfm_segment"])
+        )
+        self.assertEqual(
+            [group["rfm_segment"] for group in groups], [code for code, _l in scoring.SEGMENTS]
+        )
+        counts = {group["rfm_segment"]: group["rfm_segment_count"] for group in groups}
+        self.assertEqual((counts["champions"], counts["lost"], counts["loyal"]), (2, 1, 0))
 
     def test_query_count_does_not_grow_with_customers(self):
         self.env["crm.scoring.rule"].create(
@@ -178,7 +192,7 @@ class TestRfm(IntelligenceCase):
             self.assertEqual(settings(), ("64MB", "off"))
         self.assertEqual(settings(), before)
         self._crafted()
-        self.assertEqual(self.env["res.partner"]._compute_rfm_for_company(), 5)
+        self.assertEqual(self.env["res.partner"]._rfm_recompute_company(), 5)
         self.env["crm.product.affinity"]._refresh(min_support=1)
         self.assertEqual(settings(), before)
 
@@ -193,7 +207,7 @@ class TestChurnAndConsent(IntelligenceCase):
                 for day in (40, 30, 20):
                     self._order(partner, days_ago=day)
         with freeze_time("2026-01-15 10:00:00"):  # 34 days since the last, usual gap 10
-            self.env["res.partner"]._compute_rfm_for_company()
+            self.env["res.partner"]._rfm_recompute_company()
         self.assertTrue(consenting.churn_risk)
         self.assertTrue(silent.churn_risk)
         self.assertEqual(consenting.rfm_order_gap, 10)
@@ -204,10 +218,10 @@ class TestChurnAndConsent(IntelligenceCase):
         self.assertFalse(self.env["res.partner"]._crm_open_winbacks())  # same episode
         with freeze_time("2026-01-16 10:00:00"):
             self._order(consenting)
-            self.env["res.partner"]._compute_rfm_for_company()
+            self.env["res.partner"]._rfm_recompute_company()
         self.assertFalse(consenting.churn_risk)
         with freeze_time("2026-04-01 10:00:00"):
-            self.env["res.partner"]._compute_rfm_for_company()
+            self.env["res.partner"]._rfm_recompute_company()
             self.assertTrue(consenting.churn_risk)
             second = self.env["res.partner"]._crm_open_winbacks()
         self.assertEqual(len(second), 1)
@@ -220,10 +234,29 @@ class TestChurnAndConsent(IntelligenceCase):
         for order in orders:
             order.user_id = False  # web shop orders
         with freeze_time("2026-01-15 10:00:00"):
-            self.env["res.partner"]._compute_rfm_for_company()
+            self.env["res.partner"]._rfm_recompute_company()
         leads = self.env["res.partner"].with_user(SUPERUSER_ID)._crm_open_winbacks()
         self.assertEqual(leads.partner_id, partner)
         self.assertFalse(leads.user_id)
+
+    def test_the_partner_form_counts_and_opens_its_winbacks(self):
+        partner = self._customer("Churn Button", marketing_consent=True, user_id=self.salesman.id)
+        with freeze_time("2026-01-01 10:00:00"):
+            for day in (40, 30, 20):
+                self._order(partner, days_ago=day)
+        with freeze_time("2026-01-15 10:00:00"):
+            self.env["res.partner"]._rfm_recompute_company()
+        mine = partner.with_user(self.salesman)
+        self.assertEqual(mine.crm_winback_count, 0)
+        lead = self.env["res.partner"]._crm_open_winbacks()
+        mine.invalidate_recordset(["crm_winback_count"])
+        self.assertEqual(mine.crm_winback_count, 1)
+        action = mine.action_view_winbacks()
+        self.assertEqual(
+            self.env["crm.lead"].with_user(self.salesman).search(action["domain"]), lead
+        )
+        form = mine.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="action_view_winbacks"', form)
 
     def test_not_at_risk_within_the_usual_gap_or_with_one_order(self):
         regular = self._customer("Churn Regular")
@@ -232,7 +265,7 @@ class TestChurnAndConsent(IntelligenceCase):
             for day in (30, 20, 10):
                 self._order(regular, days_ago=day)
             self._order(once, days_ago=300)
-            self.env["res.partner"]._compute_rfm_for_company()
+            self.env["res.partner"]._rfm_recompute_company()
         self.assertFalse(regular.churn_risk)
         self.assertFalse(once.churn_risk)
 

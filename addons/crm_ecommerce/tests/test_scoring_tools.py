@@ -26,11 +26,9 @@ class TestScoringTools(TransactionCase):
         self.assertEqual(score, 0)
         self.assertEqual(sum(points for _l, points in lines), 0)
 
-    def test_band_lift_and_log_odds(self):
+    def test_band_and_log_odds(self):
         self.assertEqual(scoring.band(70, 70, 40), "hot")
         self.assertEqual(scoring.band(69, 70, 40), "warm")
         self.assertEqual(scoring.band(10, 70, 40), "cold")
-        self.assertAlmostEqual(scoring.lift(2, 4, 2, 8), 2.0)
-        self.assertEqual(scoring.lift(2, 0, 2, 8), 0.0)
         self.assertGreater(scoring.log_odds(10, 1), 0)
         self.assertLess(scoring.log_odds(1, 10), 0)

@@ -67,7 +67,7 @@ class TestIntelligenceFieldAccess(IntelligenceCase):
         for partner, days in ((self.customer, (30, 20, 10)), (self.portal.partner_id, (60,))):
             for day in days:
                 self._order(partner, days_ago=day, amount=100)
-        self.assertEqual(self.env["res.partner"]._compute_rfm_for_company(), 2)
+        self.assertEqual(self.env["res.partner"]._rfm_recompute_company(), 2)
         self.env.invalidate_all()
 
     def test_fields_are_for_the_intelligence_group(self):
@@ -431,8 +431,8 @@ class TestCompanyFigures(IntelligenceCase):
         self._order(self.shared, days_ago=10, amount=100)
         self._order(self.shared, days_ago=5, amount=900, company=self.company_b)
         Partner = self.env["res.partner"]
-        Partner._compute_rfm_for_company()
-        Partner.with_company(self.company_b)._compute_rfm_for_company()
+        Partner._rfm_recompute_company()
+        Partner.with_company(self.company_b)._rfm_recompute_company()
         self.env["crm.product.affinity"]._refresh(min_support=1)
         self.env.invalidate_all()
         self.assertEqual(self.shared.rfm_monetary, 200)
@@ -461,8 +461,8 @@ class TestCompanyFigures(IntelligenceCase):
                 for day in (40, 30, 20):
                     self._order(partner, days_ago=day, company=company)
         with freeze_time("2026-01-15 10:00:00"):
-            Partner._compute_rfm_for_company()
-            Partner.with_company(self.company_b)._compute_rfm_for_company()
+            Partner._rfm_recompute_company()
+            Partner.with_company(self.company_b)._rfm_recompute_company()
         lead_a = Partner._crm_open_winbacks()
         lead_b = Partner.with_company(self.company_b)._crm_open_winbacks()
         self.assertEqual((lead_a.company_id, lead_b.company_id), (self.company, self.company_b))

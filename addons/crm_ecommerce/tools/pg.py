@@ -15,11 +15,13 @@ def aggregate_settings(cr, settings=None):
     On error the transaction is rolled back, which restores them too."""
     settings = settings or AGGREGATE_SETTINGS
     names = list(settings)
+    # The transaction's current values, to put back afterwards.
     cr.execute(
         "SELECT " + ", ".join("current_setting(%s)" for _name in names),
         names,
     )
     previous = dict(zip(names, cr.fetchone(), strict=True))
+    # Ours, local to the transaction (set_config's third argument).
     for name, value in settings.items():
         cr.execute("SELECT set_config(%s, %s, true)", [name, value])
     yield

@@ -83,13 +83,6 @@ def band(score, hot, warm):
     return "cold"
 
 
-def lift(together, count_a, count_b, baskets):
-    """How much more often two products are bought together than by chance."""
-    if not (count_a and count_b and baskets):
-        return 0.0
-    return together * baskets / (count_a * count_b)
-
-
 def log_odds(won, lost):
     """The contribution of one field value in Odoo's predictive scoring:
     log of won/lost with add-one smoothing."""
