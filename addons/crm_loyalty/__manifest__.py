@@ -2,7 +2,7 @@
     "name": "E-commerce Loyalty Tiers and Points Ledger",
     "summary": "Loyalty tiers with multipliers, a points ledger with pending "
     "points, expiry, reversal on returns, safe redemption and a portal page",
-    "version": "18.0.1.0.5",
+    "version": "18.0.1.0.6",
     "category": "Sales/Sales",
     "author": "CRM E-commerce Team",
     "website": "https://github.com/crm-ecommerce/crm-ecommerce",
@@ -17,6 +17,7 @@
         "views/loyalty_program_views.xml",
         "views/loyalty_card_views.xml",
         "views/res_partner_views.xml",
+        "views/sale_return_views.xml",
         "wizards/loyalty_ledger_adjust_views.xml",
         "wizards/loyalty_card_transfer_views.xml",
         "views/portal_templates.xml",

@@ -28,6 +28,12 @@ class SaleFulfillmentStage(models.Model):
         help="How long an order may stay in this stage before it is late. 0 = no target.",
     )
     description = fields.Text(translate=True)
+    customer_turn = fields.Boolean(
+        string="Customer's Turn",
+        help="Orders in this stage wait for the customer (an answer, a document, a pick-up): "
+        "a delay here is the customer's, not the shop's, and apps that make amends for late "
+        "orders leave it out.",
+    )
 
     _sql_constraints = [
         ("code_unique", "unique(code)", "Each fulfilment stage code exists once."),

@@ -1,6 +1,7 @@
 from . import (
     loyalty_card,
     loyalty_card_adjust,
+    loyalty_card_portal,
     loyalty_card_transfer,
     loyalty_ledger,
     loyalty_ledger_release,

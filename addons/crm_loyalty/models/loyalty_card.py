@@ -220,6 +220,57 @@ class LoyaltyCard(models.Model):
             measures.update(dict(self.env.cr.fetchall()))
         return measures
 
+    def _crm_tier_window_starts(self):
+        """{card id: the date of the oldest spend or earning that the tier
+        measure (_crm_tier_measures) counts now}, None without one: until
+        that date plus 12 months, what the customer adds counts in full;
+        afterwards the oldest part leaves the window."""
+        since = fields.Datetime.now() - timedelta(days=365)
+        starts = dict.fromkeys(self.ids)
+        by_points = self.filtered(lambda c: c.program_id.crm_tier_measure == "points")
+        by_spend = self - by_points
+        if by_points:
+            # sudo: as in _crm_tier_measures.
+            first = (
+                self.env["loyalty.ledger"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("card_id", "in", by_points.ids),
+                        ("kind", "=", "earn"),
+                        ("state", "!=", "cancelled"),
+                        ("date", ">=", since),
+                    ],
+                    ["card_id"],
+                    ["date:min"],
+                )
+            )
+            starts.update({card.id: date for card, date in first})
+        if by_spend:
+            self.env.flush_all()
+            # The orders _crm_tier_measures sums, their first date.
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT card.id,
+                           (SELECT min(so.date_order)
+                              FROM sale_order so
+                              JOIN res_partner p ON p.id = so.partner_id
+                             WHERE p.commercial_partner_id = cp.commercial_partner_id
+                               AND so.state = 'sale' AND so.date_order >= %(since)s
+                               AND (so.company_id = prog.company_id OR prog.company_id IS NULL))
+                      FROM loyalty_card card
+                      JOIN loyalty_program prog ON prog.id = card.program_id
+                      JOIN res_partner cp ON cp.id = card.partner_id
+                     WHERE card.id IN %(ids)s
+                    """,
+                    since=since,
+                    ids=tuple(by_spend.ids),
+                )
+            )
+            starts.update(dict(self.env.cr.fetchall()))
+        return starts
+
     def _crm_evaluate_tiers(self, allow_downgrade=False):
         """Upgrade at once; downgrade only when asked (nightly) and after the
         program's grace period below the tier."""

@@ -82,6 +82,14 @@ class LoyaltyLedger(models.Model):
         ondelete="set null",
         check_company=True,
     )
+    # The return whose store credit the entry is; read on the return.
+    sale_return_id = fields.Many2one(
+        "sale.return",
+        string="Return",
+        index="btree_not_null",
+        ondelete="restrict",
+        check_company=True,
+    )
     # Indexed by REVERSE_ONCE_INDEX (made in init()), which it leads.
     source_id = fields.Many2one("loyalty.ledger", string="Reverses", ondelete="restrict")
     reason = fields.Char()
@@ -183,6 +191,7 @@ class LoyaltyLedger(models.Model):
         reason=None,
         source=None,
         move=None,
+        sale_return=None,
         state="available",
         release_date=None,
         expiry=None,
@@ -193,7 +202,8 @@ class LoyaltyLedger(models.Model):
 
         ``line``: the order line that earned the points (its order is the
         entry's when ``order`` is not given); ``source``: the entry this one
-        reverses; ``move``: the return move that brought the goods back.
+        reverses; ``move``: the return move that brought the goods back;
+        ``sale_return``: the return the entry credits.
         ``expiry``: the expiry date, by default the program's rule for
         points given at ``when``: available points that add to the card
         expire (tools.points.expiry_date); pending points get their date
@@ -220,6 +230,7 @@ class LoyaltyLedger(models.Model):
             "order_line_id": line.id if line else False,
             "source_id": source.id if source else False,
             "move_id": move.id if move else False,
+            "sale_return_id": sale_return.id if sale_return else False,
             "reason": reason or False,
         }
 

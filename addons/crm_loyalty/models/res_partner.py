@@ -1,4 +1,7 @@
 from odoo import api, fields, models
+from odoo.tools import formatLang
+
+from ..tools import points as rules
 
 
 class ResPartner(models.Model):
@@ -24,6 +27,13 @@ class ResPartner(models.Model):
         compute="_compute_loyalty_points",
         groups="crm_loyalty.group_loyalty_user",
     )
+    # The stat button of the customer form: '120' and 'Beans'.
+    loyalty_points_display = fields.Char(
+        compute="_compute_loyalty_points", groups="crm_loyalty.group_loyalty_user"
+    )
+    loyalty_point_name = fields.Char(
+        compute="_compute_loyalty_points", groups="crm_loyalty.group_loyalty_user"
+    )
 
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_loyalty_points(self):
@@ -44,11 +54,19 @@ class ResPartner(models.Model):
         available = dict(Card._read_group(domain, ["partner_id"], ["points:sum"]))
         pending, expiring = self.env["loyalty.ledger"]._pending_and_expiring(cards, "partner_id")
         for partner in self:
-            tiers = cards.filtered(lambda c, p=partner: c.partner_id == p).crm_tier_id
-            partner.loyalty_tier_id = tiers.sorted("threshold", reverse=True)[:1]
+            own = cards.filtered(lambda c, p=partner: c.partner_id == p)
+            partner.loyalty_tier_id = own.crm_tier_id.sorted("threshold", reverse=True)[:1]
             partner.loyalty_points_available = available.get(partner, 0.0)
             partner.loyalty_points_pending = pending.get(partner, 0.0)
             partner.loyalty_points_expiring = expiring.get(partner, 0.0)
+            # The point name of the customer's program when they have one.
+            names = set(own.program_id.mapped("portal_point_name"))
+            name = names.pop() if len(names) == 1 else None
+            partner.loyalty_point_name = name or self.env._("Points")
+            points = partner.loyalty_points_available
+            partner.loyalty_points_display = formatLang(
+                self.env, points, digits=rules.points_digits(points)
+            )
 
     def _crm_card_for(self, program):
         self.ensure_one()

@@ -240,7 +240,8 @@ class SaleOrder(models.Model):
         return res
 
     def _crm_grant_goodwill(self):
-        """Goodwill points once per late order, for programs that give them."""
+        """Goodwill points once per late order, for programs that give them;
+        not for lateness the customer caused (_crm_customer_caused_delay)."""
         self.check_access("read")
         # sudo: the SLA cron finds late orders; the goodwill is the
         # program's policy, written by the ledger's own flow.
@@ -261,7 +262,8 @@ class SaleOrder(models.Model):
         )
         entries, cards = [], self.env["loyalty.card"]
         now = fields.Datetime.now()
-        for order in self.filtered(lambda o: o.id not in already and o.partner_id):
+        todo = self.filtered(lambda o: o.id not in already and o.partner_id)
+        for order in todo - todo._crm_customer_caused_delay():
             for program in programs.filtered(
                 lambda p, o=order: not p.company_id or p.company_id == o.company_id
             ):
@@ -279,6 +281,18 @@ class SaleOrder(models.Model):
                 )
         Ledger.create(entries)
         Ledger._sync_cards(cards)
+
+    def _crm_customer_caused_delay(self):
+        """The orders late in a stage where they wait for the customer: for
+        their payment (``awaiting_payment``), or in a stage the shop marks
+        as the customer's turn."""
+        return self.filtered(
+            lambda o: (
+                (stage := o.fulfillment_late_stage_id or o.fulfillment_stage_id).code
+                == "awaiting_payment"
+                or stage.customer_turn
+            )
+        )
 
 
 def _group_by(records, field):

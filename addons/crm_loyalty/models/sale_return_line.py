@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .sale_return_store_credit import _hide_credit_where_not_given
 
 
 class SaleReturnLine(models.Model):
@@ -9,3 +11,9 @@ class SaleReturnLine(models.Model):
     resolution = fields.Selection(
         selection_add=[("credit", "Store Credit")], ondelete={"credit": "set refund"}
     )
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        return _hide_credit_where_not_given(
+            self, super().fields_get(allfields, attributes), "resolution"
+        )

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -12,6 +12,40 @@ class SaleReturn(models.Model):
     preferred_resolution = fields.Selection(
         selection_add=[("credit", "Store Credit")], ondelete={"credit": "set refund"}
     )
+    crm_store_credit_points = fields.Float(
+        string="Store Credit Points", compute="_compute_crm_store_credit"
+    )
+    crm_store_credit_text = fields.Char(
+        string="Store Credit",
+        compute="_compute_crm_store_credit",
+        help="The points the return credited and what they are worth at the program's best "
+        "reward today.",
+    )
+
+    def _compute_crm_store_credit(self):
+        # sudo: the return's own credit, for whoever may read the return
+        # (returns staff, and its customer on the portal), who can't all
+        # read the ledger.
+        groups = (
+            self.env["loyalty.ledger"]
+            .sudo()
+            ._read_group(
+                [("sale_return_id", "in", self.ids)],
+                ["sale_return_id", "program_id"],
+                ["points:sum"],
+            )
+        )
+        by_return = {ret: (program, points) for ret, program, points in groups}
+        for ret in self:
+            program, points = by_return.get(ret, (None, 0.0))
+            ret.crm_store_credit_points = points
+            ret.crm_store_credit_text = program._crm_points_with_value(points) if program else False
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        return _hide_credit_where_not_given(
+            self, super().fields_get(allfields, attributes), "preferred_resolution"
+        )
 
     def _check_request(self):
         res = super()._check_request()
@@ -69,16 +103,29 @@ class SaleReturn(models.Model):
                 "adjust",
                 points,
                 order=self.order_id,
+                sale_return=self,
                 reason=self.env._("Store credit for return %s", self.name),
             )
         )
         Ledger._sync_cards(card)
         self.message_post(
             body=self.env._(
-                "%(points)s %(unit)s credited to %(card)s.",
-                points=points,
-                unit=program.portal_point_name or "points",
+                "Store credit: %(points)s, on loyalty card %(card)s.",
+                points=program._crm_points_with_value(points),
                 card=card.code,
             )
         )
         return points
+
+
+def _hide_credit_where_not_given(model, fields_description, fname):
+    """Store credit is not offered in the back office where the user's
+    companies give none (no loyalty program with a store-credit rate)."""
+    selection = fields_description.get(fname, {}).get("selection")
+    if selection and not any(
+        company._crm_store_credit_program() for company in model.env.companies
+    ):
+        fields_description[fname]["selection"] = [
+            (value, label) for value, label in selection if value != "credit"
+        ]
+    return fields_description

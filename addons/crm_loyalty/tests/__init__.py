@@ -6,6 +6,7 @@ from . import (
     test_ledger_tiers_expiry,
     test_migrations,
     test_points_rules,
+    test_screens,
     test_store_credit,
     test_trust,
 )

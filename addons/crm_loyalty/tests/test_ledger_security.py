@@ -106,8 +106,8 @@ class TestLoyaltyPortal(LoyaltyCase, HttpCase):
         page = self.url_open("/my/loyalty")
         self.assertEqual(page.status_code, 200)
         self.assertIn("Bronze", page.text)
-        self.assertIn('o_loyalty_available">100.00', page.text)
-        self.assertNotIn("300.00", page.text)
+        self.assertIn('o_loyalty_available">100 Points<', page.text)
+        self.assertNotIn("300 Points", page.text)
         own = self.env["loyalty.ledger"].with_user(portal).search([])
         self.assertEqual(own.partner_id, portal.partner_id)
 

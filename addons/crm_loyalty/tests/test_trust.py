@@ -491,6 +491,6 @@ class TestPortalReadsItsOwnInSudo(LoyaltyCase, HttpCase):
         self.authenticate("loy_portal_3", "loy_portal_3")
         page = self.url_open("/my/loyalty")
         self.assertEqual(page.status_code, 200)
-        self.assertIn('o_loyalty_available">100.00', page.text)
+        self.assertIn('o_loyalty_available">100 Points<', page.text)
         counters = self.make_jsonrpc_request("/my/counters", {"counters": ["loyalty_points"]})
         self.assertEqual(counters["loyalty_points"], 100)

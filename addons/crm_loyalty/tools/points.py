@@ -99,3 +99,83 @@ def released_points_sql(points, pending_reversals):
         points=points,
         reversals=pending_reversals,
     )
+
+
+def points_digits(points):
+    """The decimals points are written with: none for whole points, as
+    Odoo writes a card's points (loyalty.card._format_points), two
+    otherwise."""
+    return 0 if abs(points - round(points)) < 0.005 else 2
+
+
+def point_value(rewards):
+    """What one point is worth in money at the program's best reward that
+    gives a fixed amount: a discount per point, or a fixed discount for the
+    reward's points. Percentage discounts and free products depend on the
+    order and give no fixed worth.
+
+    :param rewards: [(discount mode, discount, required points)] of the
+        program's discount rewards
+    :return: the worth of one point, 0.0 when no reward gives one"""
+    values = [
+        discount if mode == "per_point" else discount / required
+        for mode, discount, required in rewards
+        if discount > 0 and (mode == "per_point" or (mode == "per_order" and required > 0))
+    ]
+    return max(values, default=0.0)
+
+
+def next_tier(tiers, measure):
+    """The next tier a customer can reach and what they miss to reach it:
+    the lowest threshold above ``measure``; (None, 0.0) at the top.
+
+    :param tiers: [(tier id, threshold)]"""
+    above = sorted((threshold, tier_id) for tier_id, threshold in tiers if threshold > measure)
+    if not above:
+        return None, 0.0
+    threshold, tier_id = above[0]
+    return tier_id, round(threshold - measure, 2)
+
+
+def group_history(entries):
+    """One line per order and kind of entry, and one per entry without an
+    order: what a customer reads as their history.
+
+    :param entries: dicts with ``order`` (False without one), ``kind``,
+        ``points``, ``state``, ``date``, ``expiry_date``, ``release_date``,
+        ``reason``, newest first
+    :return: one dict per line, newest first, with the points of the line
+        (of its cancelled entries only when every entry was cancelled), its
+        ``state`` (pending when any entry waits, cancelled when all were),
+        its latest date and the earliest expiry and release dates"""
+    lines = {}
+    for index, entry in enumerate(entries):
+        key = (entry["order"], entry["kind"]) if entry["order"] else ("entry", index)
+        line = lines.setdefault(
+            key,
+            {
+                "order": entry["order"],
+                "kind": entry["kind"],
+                "reason": entry["reason"],
+                "date": entry["date"],
+                "entries": [],
+            },
+        )
+        line["date"] = max(line["date"], entry["date"])
+        line["entries"].append(entry)
+    for line in lines.values():
+        live = [e for e in line["entries"] if e["state"] != "cancelled"]
+        line["points"] = round(sum(e["points"] for e in live or line["entries"]), 2)
+        states = {e["state"] for e in live}
+        line["state"] = (
+            "cancelled" if not live else "pending" if "pending" in states else "available"
+        )
+        line["expiry_date"] = min(
+            (e["expiry_date"] for e in live if e["expiry_date"] and e["points"] > 0), default=False
+        )
+        line["release_date"] = min(
+            (e["release_date"] for e in live if e["state"] == "pending" and e["release_date"]),
+            default=False,
+        )
+        del line["entries"]
+    return sorted(lines.values(), key=lambda line: line["date"], reverse=True)
