@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_compare
+from odoo.tools import float_compare
+
+from ..tools.locks import lock_rows
 
 OPEN_STATES = ("requested", "approved")
 # Changed only by the return's own methods, which write them as superuser
@@ -202,16 +204,8 @@ class SaleReturn(models.Model):
         return {"state": "requested", "request_date": seq_date, "name": name}
 
     def _lock_order_lines(self, order_lines):
-        """Serialize requests on the same order lines: a no-op UPDATE takes
-        the rows' locks, so a concurrent request on them waits, then fails to
-        serialize (Odoo retries it, and the retry sees this request)."""
-        if order_lines:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE sale_order_line SET write_date = write_date WHERE id IN %s",
-                    tuple(order_lines.ids),
-                )
-            )
+        """Serialize requests on the same order lines (see tools/locks.py)."""
+        lock_rows(self.env.cr, "sale_order_line", order_lines.ids)
 
     def _check_request(self):
         for ret in self:

@@ -1,1 +1,1 @@
-from . import returns, stages
+from . import locks, returns, stages

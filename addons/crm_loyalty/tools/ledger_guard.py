@@ -9,7 +9,7 @@ on the server can set, for the length of a ``with`` block.
 
 from contextlib import contextmanager
 
-from odoo.tools import SQL
+from odoo.addons.crm_fulfillment.tools.locks import lock_rows as fulfillment_lock_rows
 
 MANAGER_GROUP = "crm_loyalty.group_loyalty_manager"
 
@@ -26,22 +26,12 @@ def as_system(records):
 
 
 def lock_rows(records):
-    """Lock the rows of ``records`` until the transaction ends: the one way
-    this addon serializes two flows on the same rows. A concurrent
-    transaction that locks them waits, then fails to serialize if this one
-    changed them, and Odoo retries it against the new data.
-
-    ``FOR NO KEY UPDATE`` is the lock an UPDATE takes, without writing a new
-    version of each row as a no-op UPDATE would; foreign keys pointing at
-    the rows are not blocked."""
+    """Lock the rows of ``records`` until the transaction ends, the way
+    crm_fulfillment does (tools/locks.py): a concurrent transaction that
+    locks them waits, then fails to serialize, and Odoo retries it against
+    the new data."""
     if records:
-        records.env.cr.execute(
-            SQL(
-                "SELECT 1 FROM %s WHERE id IN %s FOR NO KEY UPDATE",
-                SQL.identifier(records._table),
-                tuple(records.ids),
-            )
-        )
+        fulfillment_lock_rows(records.env.cr, records._table, records.ids)
 
 
 # Keys in env.cr.cache, set by the context managers below only.
