@@ -158,11 +158,23 @@ class LoyaltyCard(models.Model):
     # Tiers
     # ------------------------------------------------------------------
     def _crm_tier_measures(self):
-        """{card id: net spend or points earned over the last 12 months},
-        one query per measure for the whole recordset. Spend counts in the
-        program's company, or in every company for a shared program."""
+        """{card id: net spend or points earned over the last 12 months}."""
+        return {card_id: measure for card_id, (measure, _start) in self._crm_tier_window().items()}
+
+    def _crm_tier_window_starts(self):
+        """{card id: the date of the oldest spend or earning that the tier
+        measure counts now}, None without one: until that date plus 12
+        months, what the customer adds counts in full; afterwards the oldest
+        part leaves the window."""
+        return {card_id: start for card_id, (_measure, start) in self._crm_tier_window().items()}
+
+    def _crm_tier_window(self):
+        """{card id: (measure, start)}: net spend or points earned over the
+        last 12 months, and the date of the oldest of them; one query per
+        measure for the whole recordset. Spend counts in the program's
+        company, or in every company for a shared program."""
         since = fields.Datetime.now() - timedelta(days=365)
-        measures = dict.fromkeys(self.ids, 0.0)
+        window = dict.fromkeys(self.ids, (0.0, None))
         by_points = self.filtered(lambda c: c.program_id.crm_tier_measure == "points")
         by_spend = self - by_points
         if by_points:
@@ -179,97 +191,54 @@ class LoyaltyCard(models.Model):
                         ("date", ">=", since),
                     ],
                     ["card_id"],
-                    ["points:sum"],
+                    ["points:sum", "date:min"],
                 )
             )
-            measures.update({card.id: total for card, total in earned})
+            window.update({card.id: (total, first) for card, total, first in earned})
         if by_spend:
             self.env.flush_all()
             # Per card, the net spend of its customer (the commercial
             # entity, all its contacts) over the period: confirmed orders
             # untaxed, in the company's currency, less posted credit notes,
             # in the program's company or in every company for a program
-            # shared by companies. Two correlated sums per card over sales
-            # and invoices, which the ORM would read row by row.
+            # shared by companies; and the date of the first of those
+            # orders. Correlated sums per card over sales and invoices,
+            # which the ORM would read row by row.
             self.env.cr.execute(
                 SQL(
                     """
                     SELECT card.id,
-                           COALESCE((SELECT sum(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
-                                       FROM sale_order so
-                                       JOIN res_partner p ON p.id = so.partner_id
-                                      WHERE p.commercial_partner_id = cp.commercial_partner_id
-                                        AND so.state = 'sale' AND so.date_order >= %(since)s
-                                        AND (so.company_id = prog.company_id OR prog.company_id IS NULL)), 0)
+                           COALESCE(sales.total, 0)
                          - COALESCE((SELECT sum(am.amount_untaxed_signed) * -1
                                        FROM account_move am
                                        JOIN res_partner p ON p.id = am.partner_id
                                       WHERE p.commercial_partner_id = cp.commercial_partner_id
                                         AND am.move_type = 'out_refund' AND am.state = 'posted'
                                         AND am.invoice_date >= %(since)s::date
-                                        AND (am.company_id = prog.company_id OR prog.company_id IS NULL)), 0)
+                                        AND (am.company_id = prog.company_id OR prog.company_id IS NULL)), 0),
+                           sales.first
                       FROM loyalty_card card
                       JOIN loyalty_program prog ON prog.id = card.program_id
                       JOIN res_partner cp ON cp.id = card.partner_id
+                     CROSS JOIN LATERAL (
+                           SELECT sum(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS total,
+                                  min(so.date_order) AS first
+                             FROM sale_order so
+                             JOIN res_partner p ON p.id = so.partner_id
+                            WHERE p.commercial_partner_id = cp.commercial_partner_id
+                              AND so.state = 'sale' AND so.date_order >= %(since)s
+                              AND (so.company_id = prog.company_id OR prog.company_id IS NULL)
+                     ) sales
                      WHERE card.id IN %(ids)s
                     """,
                     since=since,
                     ids=tuple(by_spend.ids),
                 )
             )
-            measures.update(dict(self.env.cr.fetchall()))
-        return measures
-
-    def _crm_tier_window_starts(self):
-        """{card id: the date of the oldest spend or earning that the tier
-        measure (_crm_tier_measures) counts now}, None without one: until
-        that date plus 12 months, what the customer adds counts in full;
-        afterwards the oldest part leaves the window."""
-        since = fields.Datetime.now() - timedelta(days=365)
-        starts = dict.fromkeys(self.ids)
-        by_points = self.filtered(lambda c: c.program_id.crm_tier_measure == "points")
-        by_spend = self - by_points
-        if by_points:
-            # sudo: as in _crm_tier_measures.
-            first = (
-                self.env["loyalty.ledger"]
-                .sudo()
-                ._read_group(
-                    [
-                        ("card_id", "in", by_points.ids),
-                        ("kind", "=", "earn"),
-                        ("state", "!=", "cancelled"),
-                        ("date", ">=", since),
-                    ],
-                    ["card_id"],
-                    ["date:min"],
-                )
+            window.update(
+                {card_id: (total, first) for card_id, total, first in self.env.cr.fetchall()}
             )
-            starts.update({card.id: date for card, date in first})
-        if by_spend:
-            self.env.flush_all()
-            # The orders _crm_tier_measures sums, their first date.
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT card.id,
-                           (SELECT min(so.date_order)
-                              FROM sale_order so
-                              JOIN res_partner p ON p.id = so.partner_id
-                             WHERE p.commercial_partner_id = cp.commercial_partner_id
-                               AND so.state = 'sale' AND so.date_order >= %(since)s
-                               AND (so.company_id = prog.company_id OR prog.company_id IS NULL))
-                      FROM loyalty_card card
-                      JOIN loyalty_program prog ON prog.id = card.program_id
-                      JOIN res_partner cp ON cp.id = card.partner_id
-                     WHERE card.id IN %(ids)s
-                    """,
-                    since=since,
-                    ids=tuple(by_spend.ids),
-                )
-            )
-            starts.update(dict(self.env.cr.fetchall()))
-        return starts
+        return window
 
     def _crm_evaluate_tiers(self, allow_downgrade=False):
         """Upgrade at once; downgrade only when asked (nightly) and after the
