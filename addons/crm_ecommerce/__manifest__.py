@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "data/crm_scoring_rule_data.xml",
+        "data/crm_winback_data.xml",
         "views/res_partner_views.xml",
         "views/crm_scoring_rule_views.xml",
         "views/crm_scoring_group_views.xml",

@@ -14,5 +14,6 @@ from . import (
     res_partner_rfm,
     res_partner_suggestion,
     res_partner_winback,
+    sale_order_rfm,
     sale_order_suggestion,
 )

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools import scoring
+
 
 class CrmCustomerScoreSnapshot(models.Model):
     """The customer score and segment each month, for a trend.
@@ -20,7 +22,7 @@ class CrmCustomerScoreSnapshot(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True)
     month = fields.Date(required=True)
     score = fields.Integer(aggregator="avg")
-    segment = fields.Char()
+    segment = fields.Selection(scoring.SEGMENTS)
 
     _sql_constraints = [
         (

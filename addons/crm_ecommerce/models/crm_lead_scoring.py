@@ -131,6 +131,22 @@ class CrmLead(models.Model):
         self.invalidate_recordset(["lead_score", "lead_score_band", "priority", "score_factor_ids"])
         self.env["crm.score.factor"].invalidate_model()
 
+    @api.model
+    def _crm_pls_sentence(self, ratio):
+        """A field value's effect on Odoo's probability in plain words,
+        from how often its leads were won compared with all the leads."""
+        if ratio >= 1.1:
+            return self.env._(
+                "Leads with this value were won %(ratio)s times more often than average.",
+                ratio=f"{ratio:.1f}".removesuffix(".0"),
+            )
+        if ratio <= 1 / 1.1:
+            return self.env._(
+                "Leads with this value were won %(ratio)s times less often than average.",
+                ratio=f"{1 / ratio:.1f}".removesuffix(".0"),
+            )
+        return self.env._("Leads with this value were won about as often as average.")
+
     @api.depends("probability")
     def _compute_pls_explanation(self):
         # sudo: Odoo's won/lost counts per field value of the lead's own team
@@ -171,7 +187,11 @@ class CrmLead(models.Model):
                         "won": int(freq.won_count),
                         "lost": int(freq.lost_count),
                         "contribution": contribution,
-                        "log_odds": f"{contribution:+.2f}",
+                        "sentence": self._crm_pls_sentence(
+                            scoring.win_ratio(
+                                freq.won_count, freq.lost_count, won_total, lost_total
+                            )
+                        ),
                     }
                 )
             rows.sort(

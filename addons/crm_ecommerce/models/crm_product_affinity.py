@@ -45,6 +45,8 @@ SELECT %(company)s, product_id, related_id, together, confidence, lift,
 
 
 KEEP_PER_PRODUCT = 20
+# Orders a pair must share to be suggested (the nightly refresh's).
+MIN_SUPPORT = 2
 
 
 class CrmProductAffinity(models.Model):
@@ -75,10 +77,44 @@ class CrmProductAffinity(models.Model):
     @api.model
     def _cron_refresh(self):
         for company in self.env["res.company"].search([("active", "=", True)]):
-            self.with_company(company)._refresh(min_support=2)
+            self.with_company(company)._refresh(min_support=MIN_SUPPORT)
 
     @api.model
-    def _refresh(self, min_support=2):
+    def _crm_empty_reason(self, company):
+        """Why the company's suggestions from products bought together are
+        empty, in words: too few orders with two products or more in the
+        suggestion period (N of M needed), or no pair bought together often
+        enough yet."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT count(*) FROM (
+                    SELECT sol.order_id
+                      FROM sale_order_line sol
+                      JOIN sale_order so ON so.id = sol.order_id
+                     WHERE so.state = 'sale' AND so.company_id = %s AND so.date_order >= %s
+                       AND sol.product_id IS NOT NULL AND sol.display_type IS NULL
+                  GROUP BY sol.order_id HAVING count(DISTINCT sol.product_id) >= 2
+                ) baskets
+                """,
+                company.id,
+                fields.Datetime.now() - timedelta(days=company.crm_suggestion_days),
+            )
+        )
+        baskets = self.env.cr.fetchone()[0]
+        if baskets < MIN_SUPPORT:
+            return self.env._(
+                "Not enough orders yet: %(count)s of %(needed)s needed (orders with two products "
+                "or more in the last %(days)s days).",
+                count=baskets,
+                needed=MIN_SUPPORT,
+                days=company.crm_suggestion_days,
+            )
+        return self.env._("No product is often bought with these yet.")
+
+    @api.model
+    def _refresh(self, min_support=MIN_SUPPORT):
         company = self.env.company
         self.env.flush_all()
         # The company's pairs are recomputed from scratch: the old ones go.

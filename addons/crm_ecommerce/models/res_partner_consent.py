@@ -59,6 +59,7 @@ class ResPartner(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
         withdrawn._crm_sync_blacklist(blacklist=True)
+        withdrawn._crm_close_winbacks()
         given._crm_sync_blacklist(blacklist=False)
         return res
 

@@ -2,6 +2,8 @@ import json
 from datetime import timedelta
 from operator import itemgetter
 
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
@@ -25,9 +27,15 @@ RFM_COLUMNS = (
     ("rfm_signature", "text"),
 )
 
-# All customers of a company in one statement: last order, orders and net
-# revenue in the window (refunds deducted), the median gap between orders,
-# and quintile scores with ties sharing their score.
+# All customers of a company in one statement: last order day (in the
+# company's timezone), orders and net revenue in the window (refunds
+# deducted), the median gap between orders, and the 1..5 scores by the tie
+# rule of scoring.tie_score: the distinct values are ranked, equal values
+# share a score, the lowest value present gets 1, and when every customer has
+# the same value they all get %(single_*)s. With ``targets``, only those
+# customers' figures are computed from their orders, and scored against the
+# figures stored for the company's other customers (the first order of a new
+# customer, see sale_order_rfm.py).
 RFM_QUERY = """
 WITH orders AS (
     SELECT p.commercial_partner_id AS partner_id, so.date_order,
@@ -35,6 +43,7 @@ WITH orders AS (
       FROM sale_order so
       JOIN res_partner p ON p.id = so.partner_id
      WHERE so.state = 'sale' AND so.company_id = %(company)s
+       AND (%(targets)s::int[] IS NULL OR p.commercial_partner_id = ANY(%(targets)s::int[]))
 ),
 refunds AS (
     SELECT p.commercial_partner_id AS partner_id, sum(-am.amount_untaxed_signed) AS amount
@@ -42,6 +51,7 @@ refunds AS (
       JOIN res_partner p ON p.id = am.partner_id
      WHERE am.move_type = 'out_refund' AND am.state = 'posted'
        AND am.company_id = %(company)s AND am.invoice_date >= %(since)s::date
+       AND (%(targets)s::int[] IS NULL OR p.commercial_partner_id = ANY(%(targets)s::int[]))
   GROUP BY 1
 ),
 gaps AS (
@@ -52,7 +62,7 @@ gaps AS (
 ),
 per_partner AS (
     SELECT partner_id,
-           max(date_order) AS last_order,
+           (max(date_order) AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS last_order,
            count(*) FILTER (WHERE date_order >= %(since)s) AS frequency,
            count(*) AS order_count,
            COALESCE(sum(amount) FILTER (WHERE date_order >= %(since)s), 0) AS spend
@@ -65,19 +75,51 @@ medians AS (
 ),
 figures AS (
     SELECT pp.partner_id, pp.last_order, pp.frequency, pp.order_count,
-           pp.spend - COALESCE(r.amount, 0) AS monetary, m.median_gap
+           round((pp.spend - COALESCE(r.amount, 0))::numeric, 2)::float8 AS monetary,
+           m.median_gap
       FROM per_partner pp
  LEFT JOIN refunds r ON r.partner_id = pp.partner_id
  LEFT JOIN medians m ON m.partner_id = pp.partner_id
+),
+population AS (
+    SELECT partner_id, last_order, frequency, monetary FROM figures
+     UNION ALL
+    SELECT id, (rfm_last_order_date->>%(key)s)::date, (rfm_frequency->>%(key)s)::int,
+           (rfm_monetary->>%(key)s)::float8
+      FROM res_partner
+     WHERE %(targets)s::int[] IS NOT NULL AND rfm_segment ? %(key)s
+       AND NOT (id = ANY(%(targets)s::int[]))
+),
+ranked AS (
+    SELECT partner_id,
+           dense_rank() OVER (ORDER BY last_order) AS r_rank,
+           dense_rank() OVER (ORDER BY frequency) AS f_rank,
+           dense_rank() OVER (ORDER BY monetary) AS m_rank
+      FROM population
+),
+distinct_values AS (
+    SELECT count(DISTINCT last_order) AS r_n, count(DISTINCT frequency) AS f_n,
+           count(DISTINCT monetary) AS m_n
+      FROM population
 )
 SELECT f.partner_id, f.last_order, f.frequency, f.order_count, f.monetary, f.median_gap,
-       ceil(5 * cume_dist() OVER (ORDER BY f.last_order))::int AS r_score,
-       ceil(5 * cume_dist() OVER (ORDER BY f.frequency))::int AS f_score,
-       ceil(5 * cume_dist() OVER (ORDER BY f.monetary))::int AS m_score,
+       CASE WHEN d.r_n <= 1 THEN %(single_recency)s WHEN k.r_rank = 1 THEN 1
+            ELSE ceil(5.0 * k.r_rank / d.r_n)::int END AS r_score,
+       CASE WHEN d.f_n <= 1 THEN %(single_frequency)s WHEN k.f_rank = 1 THEN 1
+            ELSE ceil(5.0 * k.f_rank / d.f_n)::int END AS f_score,
+       CASE WHEN d.m_n <= 1 THEN %(single_monetary)s WHEN k.m_rank = 1 THEN 1
+            ELSE ceil(5.0 * k.m_rank / d.m_n)::int END AS m_score,
        rp.rfm_signature->>%(key)s AS stored_signature
   FROM figures f
+  JOIN ranked k ON k.partner_id = f.partner_id
+ CROSS JOIN distinct_values d
   JOIN res_partner rp ON rp.id = f.partner_id
 """
+
+# The score of everyone when all the company's customers share one value:
+# all ordered on the same day are all as recent as can be (5); all bought
+# as often, or spent as much, tell nothing apart and get the lowest (1).
+RFM_SINGLE = {"recency": 5, "frequency": 1, "monetary": 1}
 
 # Customers written per company and call of the cron: the cron runner
 # commits each call and calls again while customers remain, so that the
@@ -206,6 +248,21 @@ class ResPartner(models.Model):
         self.env["res.partner"]._rfm_recompute_company()
         return True
 
+    def action_crm_compute_customer(self):
+        """The partner form's Compute button: this customer's figures,
+        score and breakdown now, scored against the company's other
+        customers as last computed (their own figures are left as they
+        are)."""
+        if not self.env.user.has_group(GROUP):
+            raise AccessError(
+                self.env._("Only customer-intelligence users can compute a customer's score.")
+            )
+        # Its figures are written by SQL: the caller must be allowed to
+        # read the customers it computes.
+        self.check_access("read")
+        self.env["res.partner"]._rfm_compute(partner_ids=self.commercial_partner_id.ids)
+        return True
+
     @api.model
     def _rfm_recompute_company(self):
         """RFM, churn risk, customer score, breakdown and monthly snapshot
@@ -213,29 +270,40 @@ class ResPartner(models.Model):
         return self._rfm_compute()[0]
 
     @api.model
-    def _rfm_compute(self, limit=None):
+    def _rfm_compute(self, limit=None, partner_ids=None):
         """RFM, churn risk, customer score, breakdown and monthly snapshot
         of the customers of the current company, in a fixed number of
         statements whatever their number. Only customers whose figures
         changed are written, at most ``limit`` of them (by id): a nightly
         run rewrites few rows, a first run all of them.
 
+        With ``partner_ids`` (commercial partners), only those customers are
+        computed, against the figures stored for the others: nobody else is
+        written, reset or snapshotted.
+
         :return: (customers, customers written, customers left to write)
         """
         company = self.env.company
         now = fields.Datetime.now()
+        tz = self._rfm_timezone(company)
         self.env.flush_all()
         with pg.aggregate_settings(self.env.cr):
-            # Every customer's figures and quintile scores (see RFM_QUERY).
+            # Every customer's figures and scores (see RFM_QUERY).
             self.env.cr.execute(
                 SQL(
                     RFM_QUERY,
                     company=company.id,
                     key=str(company.id),
                     since=now - timedelta(days=company.crm_rfm_window_days),
+                    tz=tz,
+                    targets=None if partner_ids is None else pg.int_array(partner_ids),
+                    single_recency=RFM_SINGLE["recency"],
+                    single_frequency=RFM_SINGLE["frequency"],
+                    single_monetary=RFM_SINGLE["monetary"],
                 )
             )
             rows = self.env.cr.dictfetchall()
+        today = pytz.utc.localize(now).astimezone(pytz.timezone(tz)).date()
         rule_points = self._rfm_rule_matches(self.browse([row["partner_id"] for row in rows]))
         # The loop runs for every customer: plain locals, no ORM access.
         # A customer to write is a record (id, *figures, signature).
@@ -251,7 +319,7 @@ class ResPartner(models.Model):
             gap = round(float(row["median_gap"] or 0.0), 2)
             last = row["last_order"]
             count = row["order_count"]
-            churn = count >= 2 and gap > 0 and (now - last).days > churn_factor * gap
+            churn = count >= 2 and gap > 0 and (today - last).days > churn_factor * gap
             rules = rule_points.get(row["partner_id"])
             if rules:
                 matches = [(dim, pts, None, 0) for dim, pts in zip(points, rfm, strict=True)]
@@ -265,7 +333,7 @@ class ResPartner(models.Model):
                 scoring.segment(r, f),
                 score,
                 bool(churn),
-                last.date().isoformat(),
+                last.isoformat(),
                 row["frequency"],
                 count,
                 round(float(row["monetary"]), 2),
@@ -280,15 +348,25 @@ class ResPartner(models.Model):
         records = records[:limit]
         factors = self._rfm_factors(company, records, rule_points, points)
         changed_ids = [record[0] for record in records]
-        reset_ids = self._rfm_write(company, records, [row["partner_id"] for row in rows])
+        reset_ids = self._rfm_write(
+            company, records, [row["partner_id"] for row in rows], partner_ids
+        )
         # Customers who lost their figures lose their breakdown with them.
         self.env["crm.score.factor"]._replace(
             "partner_id", changed_ids + reset_ids, company, factors
         )
-        self._rfm_write_snapshots(company, rows, records, now)
+        self._rfm_write_snapshots(company, rows, records, now, targeted=partner_ids is not None)
         self.invalidate_model([name for name, _type in RFM_COLUMNS] + ["rfm_recency_days"])
         self.env["crm.score.factor"].invalidate_model()
         return len(rows), len(records), remaining
+
+    @api.model
+    def _rfm_timezone(self, company):
+        """The timezone of the company's days (its address's, else UTC):
+        recency counts whole days, so that customers who ordered the same
+        day, minutes apart, are equally recent."""
+        tz = company.partner_id.tz
+        return tz if tz in pytz.all_timezones_set else "UTC"
 
     @api.model
     def _rfm_factors(self, company, records, rule_points, points):
@@ -298,13 +376,17 @@ class ResPartner(models.Model):
         customer, then their rules' lines, caps and clamp."""
         symbol = company.currency_id.symbol
         recency = self.env._("Recency %(score)s/5: last order on %(date)s")
+        frequency_one = self.env._("Frequency %(score)s/5: 1 order in the window")
         frequency = self.env._("Frequency %(score)s/5: %(count)s orders in the window")
         monetary = self.env._("Monetary %(score)s/5: %(amount)s net revenue")
         factors = []
         for partner_id, r, f, m, _seg, _score, _churn, day, orders, _n, amount, *_rest in records:
             lines = [
                 (recency % {"score": r, "date": day}, points["recency"][r]),
-                (frequency % {"score": f, "count": orders}, points["frequency"][f]),
+                (
+                    (frequency_one if orders == 1 else frequency) % {"score": f, "count": orders},
+                    points["frequency"][f],
+                ),
                 (
                     monetary % {"score": m, "amount": f"{amount:,.2f} {symbol}"},
                     points["monetary"][m],
@@ -331,11 +413,11 @@ class ResPartner(models.Model):
         return result
 
     @api.model
-    def _rfm_write(self, company, records, all_ids):
+    def _rfm_write(self, company, records, all_ids, partner_ids=None):
         """Write the figures of ``records`` [(partner id, *figures in
         RFM_COLUMNS order)], sent as one JSON document; returns the ids of
         the customers whose figures were removed (no confirmed order any
-        more, so not in ``all_ids``)."""
+        more, so not in ``all_ids``; among ``partner_ids`` when given)."""
         key = str(company.id)
         sets = SQL(", ").join(
             SQL(
@@ -363,22 +445,28 @@ class ResPartner(models.Model):
             SQL("%(col)s = %(col)s - %(key)s::text", col=SQL.identifier(name), key=key)
             for name, _type in RFM_COLUMNS
         )
+        among = (
+            SQL("AND id = ANY(%s::int[])", pg.int_array(partner_ids))
+            if partner_ids is not None
+            else SQL()
+        )
         self.env.cr.execute(
             SQL(
-                "UPDATE res_partner SET %s WHERE rfm_segment ? %s AND NOT (id = ANY(%s::int[]))"
+                "UPDATE res_partner SET %s WHERE rfm_segment ? %s AND NOT (id = ANY(%s::int[])) %s"
                 " RETURNING id",
                 resets,
                 key,
                 pg.int_array(all_ids),
+                among,
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
-    def _rfm_write_snapshots(self, company, rows, records, now):
+    def _rfm_write_snapshots(self, company, rows, records, now, targeted=False):
         """Snapshot the customers written (``records``, as _rfm_write takes
-        them); on the month's first run, all (those left to a later batch
-        of a first run are snapshotted when they are written)."""
+        them); on the month's first full run, all (those left to a later
+        batch of a first run are snapshotted when they are written)."""
         names = [name for name, _type in RFM_COLUMNS]
         score_at, segment_at = names.index("customer_score"), names.index("rfm_segment")
         month = now.date().replace(day=1)
@@ -388,7 +476,7 @@ class ResPartner(models.Model):
         # sudo: whether the company has snapshots of this month yet, for the
         # computation that writes them (the cron's, or a manager's).
         Snapshot = self.env["crm.customer.score.snapshot"].sudo()
-        if not Snapshot.search_count(
+        if not targeted and not Snapshot.search_count(
             [("company_id", "=", company.id), ("month", "=", month)], limit=1
         ):
             written = {record[0] for record in records}

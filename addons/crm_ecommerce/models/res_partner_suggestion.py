@@ -12,6 +12,11 @@ class ResPartner(models.Model):
         string="Likely to Buy Next",
         groups="crm_ecommerce.group_crm_ecommerce_user",
     )
+    crm_next_product_note = fields.Char(
+        compute="_compute_crm_next_product_ids",
+        string="Why Nothing Is Likely Yet",
+        groups="crm_ecommerce.group_crm_ecommerce_user",
+    )
 
     def _compute_crm_next_product_ids(self):
         company = self.env.company
@@ -41,6 +46,7 @@ class ResPartner(models.Model):
         rows = Affinity.search(
             [("product_id", "in", all_bought.ids), ("company_id", "=", company.id)]
         )
+        reason = None
         for partner in self:
             own = bought.get(partner.commercial_partner_id.id, self.env["product.product"])
             lift = defaultdict(float)
@@ -49,3 +55,12 @@ class ResPartner(models.Model):
                     lift[row.related_product_id] += row.lift
             ranked = self.env["product.product"]._crm_best_sellable(lift, company)
             partner.crm_next_product_ids = [Command.set(ranked.ids)]
+            if ranked:
+                partner.crm_next_product_note = False
+            elif not own:
+                partner.crm_next_product_note = self.env._(
+                    "Not enough orders yet: 0 of 1 needed (this customer has no confirmed order)."
+                )
+            else:
+                reason = reason or Affinity._crm_empty_reason(company)
+                partner.crm_next_product_note = reason

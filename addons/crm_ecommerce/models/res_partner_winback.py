@@ -1,4 +1,7 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
+from odoo.tools import SQL
+
+from ..tools import pg
 
 
 class ResPartner(models.Model):
@@ -60,6 +63,8 @@ class ResPartner(models.Model):
         }
         todo = at_risk.filtered(lambda p: (p.id, p.rfm_last_order_date) not in existing)
         last_salespeople = self._crm_last_salespeople(todo)
+        average = self._crm_average_order_values(todo)
+        tag = self.env.ref("crm_ecommerce.crm_tag_winback", raise_if_not_found=False)
         Users = self.env["res.users"]
         return Lead.create(
             [
@@ -72,6 +77,8 @@ class ResPartner(models.Model):
                     "user_id": (partner.user_id or last_salespeople.get(partner.id, Users)).id,
                     "company_id": company.id,
                     "crm_winback_episode": partner.rfm_last_order_date,
+                    "expected_revenue": average.get(partner.id, 0.0),
+                    "tag_ids": [Command.link(tag.id)] if tag else [],
                     "description": self.env._(
                         "No order for %(days)s days, usually one every %(gap)s days.",
                         days=partner.rfm_recency_days,
@@ -81,6 +88,58 @@ class ResPartner(models.Model):
                 for partner in todo
             ]
         )
+
+    @api.model
+    def _crm_average_order_values(self, partners):
+        """{partner id: average untaxed amount of their confirmed orders in
+        the current company, in its currency}, in one query: a win-back's
+        expected revenue."""
+        if not partners:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id,
+                       avg(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.state = 'sale' AND so.company_id = %s
+                   AND p.commercial_partner_id = ANY(%s::int[])
+              GROUP BY 1
+                """,
+                self.env.company.id,
+                pg.int_array(partners.ids),
+            )
+        )
+        return {pid: round(float(amount), 2) for pid, amount in self.env.cr.fetchall()}
+
+    def _crm_close_winbacks(self):
+        """A customer who withdrew marketing consent is not to be won back:
+        their open win-back opportunities are closed as lost, with the
+        reason, and the salesperson sees why in the chatter."""
+        # sudo: the win-backs of these customers whoever follows them up;
+        # the caller changed the customer's consent (write() checked it may).
+        Lead = self.env["crm.lead"].sudo()
+        leads = Lead.search(
+            [
+                ("partner_id", "in", self.ids),
+                ("crm_winback_episode", "!=", False),
+                ("probability", "<", 100),
+            ]
+        )
+        if not leads:
+            return leads
+        reason = self.env.ref(
+            "crm_ecommerce.crm_lost_reason_consent_withdrawn", raise_if_not_found=False
+        )
+        leads.action_set_lost(lost_reason_id=reason.id if reason else False)
+        for lead in leads:
+            lead.message_post(
+                body=self.env._("Closed: the customer withdrew their marketing consent."),
+                subtype_xmlid="mail.mt_note",
+            )
+        return leads
 
     @api.model
     def _crm_last_salespeople(self, partners):

@@ -3,6 +3,7 @@ from . import (
     test_lead_scoring,
     test_rfm,
     test_scoring_tools,
+    test_screens,
     test_suggestions,
     test_trust,
 )

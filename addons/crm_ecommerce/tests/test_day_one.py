@@ -11,6 +11,7 @@ from odoo.tools import SQL
 
 from ..hooks import post_init_hook
 from ..models import crm_scoring_rule
+from ..models.res_partner_rfm import RFM_COLUMNS
 from ..tools import pg
 from .common import IntelligenceCase
 
@@ -85,9 +86,10 @@ class TestDefaultRules(IntelligenceCase):
         ]
         orders[1].date_order = orders[0].date_order
         self.env["res.partner"]._rfm_recompute_company()
-        # Both are top of every quintile (80 from RFM), then +10 and -10.
-        self.assertEqual(consenting.customer_score, 90)
-        self.assertEqual(bouncing.customer_score, 70)
+        # Equal facts: recency 5 (same day), frequency and monetary 1 (one
+        # value, the lowest present), so 32 from RFM, then +10 and -10.
+        self.assertEqual(consenting.customer_score, 42)
+        self.assertEqual(bouncing.customer_score, 22)
         self.assertEqual(consenting.score_factor_ids[-1].name, "Agreed to marketing")
         self.assertEqual(bouncing.score_factor_ids[-1].name, "Our emails bounce")
         for partner in (consenting, bouncing):
@@ -153,8 +155,24 @@ class TestFirstRun(IntelligenceCase):
         ):
             for day in days:
                 self._order(partner, days_ago=day, amount=amount)
-        # Leads of before the install: no score, no band, no breakdown.
+        # Customers and leads of before the install: no figures, no score, no
+        # band, no breakdown (the orders above scored their first ones).
         self.env.flush_all()
+        resets = SQL(", ").join(
+            SQL("%s = NULL", SQL.identifier(name)) for name, _type in RFM_COLUMNS
+        )
+        self.env.cr.execute(
+            SQL("UPDATE res_partner SET %s WHERE id = ANY(%s)", resets, self.customers.ids)
+        )
+        self.env.cr.execute(
+            SQL("DELETE FROM crm_score_factor WHERE partner_id = ANY(%s)", self.customers.ids)
+        )
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM crm_customer_score_snapshot WHERE partner_id = ANY(%s)",
+                self.customers.ids,
+            )
+        )
         self.env.cr.execute(
             SQL(
                 "UPDATE crm_lead SET lead_score = NULL, lead_score_band = NULL WHERE id = ANY(%s)",

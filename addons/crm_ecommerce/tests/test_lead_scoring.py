@@ -171,8 +171,9 @@ class TestLeadScoring(IntelligenceCase):
         lead.invalidate_recordset(["pls_explanation"])
         html = str(lead.pls_explanation)
         self.assertIn("Belgium", html)
-        # log((12+1)/(2+1)) - log((15+1)/(15+1)): Belgium against all countries
-        self.assertIn("+1.47", html)
+        # (12+1)/(12+2+2) against (15+1)/(30+2): Belgium against all countries
+        self.assertIn("were won 1.6 times more often than average", html)
+        self.assertNotIn("Log-odds", html)
 
     def test_probability_without_history_says_so(self):
         lead = self._lead()

@@ -135,9 +135,8 @@ class TestRfm(IntelligenceCase):
         self.env["res.partner"]._rfm_recompute_company()
         self.env["res.partner"].with_company(other)._rfm_recompute_company()
         self.assertFalse(stranger.rfm_segment)
-        self.assertEqual(
-            stranger.with_company(other).rfm_segment, "champions"
-        )  # alone: top of every quintile
+        # Alone with one order: as recent as can be, lowest of the rest.
+        self.assertEqual(stranger.with_company(other).rfm_segment, "new")
         self.assertFalse(self.a.with_company(other).rfm_segment)
         self.assertEqual(self.a.rfm_segment, "champions")
         self.assertFalse(

@@ -293,13 +293,16 @@ class TestScoringRuleDomains(IntelligenceCase):
         self.assertEqual(lead.priority, "0")
         lead.with_user(self.ci_manager).action_crm_rescore()
         self.assertEqual(lead.priority, "1")  # cold: no active rule
-        self._order(self.shared, amount=100)
+        self._order(self.shared, amount=100, days_ago=400)
+        # Scored at its first order's confirmation, as of that day.
+        self.assertEqual(self.shared.rfm_frequency, 1)
         with self.assertRaises(AccessError):
             self.env["res.partner"].with_user(self.salesman).action_compute_rfm()
-        self.assertFalse(self.shared.rfm_segment)
+        self.assertEqual(self.shared.rfm_frequency, 1)
         self.env["res.partner"].with_user(self.ci_manager).action_compute_rfm()
         self.shared.invalidate_recordset()
-        self.assertEqual(self.shared.rfm_segment, "champions")  # alone: top quintiles
+        self.assertEqual(self.shared.rfm_frequency, 0)  # dated back out of the window
+        self.assertEqual(self.shared.rfm_segment, "new")  # alone: recency 5, frequency 1
 
 
 @tagged("post_install", "-at_install")

@@ -31,6 +31,29 @@ _GRID = {
 RFM_WEIGHTS = {"recency": 32, "frequency": 24, "monetary": 24}
 
 
+def tie_score(rank, distinct, single=1):
+    """The 1..5 score of a value of dense rank ``rank`` (1 = lowest) among
+    ``distinct`` distinct values: ceil(5 * rank / distinct), the lowest
+    value always 1. Equal values share a score, a larger value never scores
+    below a smaller one, and five distinct values or more use all five
+    scores. When every customer has the same value, they all get
+    ``single``. RFM_QUERY computes the same in SQL."""
+    if distinct <= 1:
+        return single
+    if rank <= 1:
+        return 1
+    return math.ceil(5 * rank / distinct)
+
+
+def tie_scores(values, single=1):
+    """{value: score} of ``values`` under tie_score."""
+    distinct = sorted(set(values))
+    return {
+        value: tie_score(rank, len(distinct), single)
+        for rank, value in enumerate(distinct, start=1)
+    }
+
+
 def segment(recency_score, frequency_score):
     return _GRID[recency_score][frequency_score - 1]
 
@@ -87,3 +110,12 @@ def log_odds(won, lost):
     """The contribution of one field value in Odoo's predictive scoring:
     log of won/lost with add-one smoothing."""
     return math.log((won + 1) / (lost + 1))
+
+
+def win_ratio(won, lost, won_total, lost_total):
+    """How many times more often leads with a value were won than all the
+    leads of the field (1 = as often), with add-one smoothing as in
+    log_odds: the plain-words twin of its contribution."""
+    rate = (won + 1) / (won + lost + 2)
+    average = (won_total + 1) / (won_total + lost_total + 2)
+    return rate / average
