@@ -79,19 +79,16 @@ BARE_TABLES = tuple(
 # Benchmarks, each run in a child process on one database
 # ----------------------------------------------------------------------
 def rfm_reference(env):
-    """The bare SQL of the RFM figures (recency, frequency, monetary net of
-    refunds, median gap, quintile scores), without writing anything."""
+    """The bare SQL of the RFM figures (recency in days, frequency, monetary
+    net of refunds, median gap, scores by the tie rule): the very statement
+    ours runs, without writing anything."""
     from odoo import fields
-    from odoo.addons.crm_ecommerce.models.res_partner_rfm import RFM_QUERY
+    from odoo.addons.crm_ecommerce.models.res_partner_rfm import RFM_QUERY, RFM_SINGLE
     from odoo.addons.crm_ecommerce.tools.pg import aggregate_settings
     from odoo.tools import SQL
 
-    figures = RFM_QUERY.split("SELECT f.partner_id")[0] + (
-        "SELECT partner_id, last_order, frequency, order_count, monetary, median_gap,"
-        " ceil(5 * cume_dist() OVER (ORDER BY last_order))::int,"
-        " ceil(5 * cume_dist() OVER (ORDER BY frequency))::int,"
-        " ceil(5 * cume_dist() OVER (ORDER BY monetary))::int FROM figures"
-    )
+    company = env.company
+    tz = env["res.partner"]._rfm_timezone(company)
 
     def bare():
         # Under the same work_mem as ours: the comparison is of the work
@@ -99,9 +96,15 @@ def rfm_reference(env):
         with aggregate_settings(env.cr):
             env.cr.execute(
                 SQL(
-                    figures,
-                    company=env.company.id,
-                    since=fields.Datetime.now() - timedelta(days=365),
+                    RFM_QUERY,
+                    company=company.id,
+                    key=str(company.id),
+                    since=fields.Datetime.now() - timedelta(days=company.crm_rfm_window_days),
+                    tz=tz,
+                    targets=None,
+                    single_recency=RFM_SINGLE["recency"],
+                    single_frequency=RFM_SINGLE["frequency"],
+                    single_monetary=RFM_SINGLE["monetary"],
                 )
             )
             env.cr.fetchall()
@@ -119,13 +122,10 @@ def bench_rfm(env):
 # The floor of a first computation's writes: the same figures, written
 # without deciding anything (12 figures on each customer, three breakdown
 # lines and a snapshot each), for the note of a'.
-RFM_WRITE_FLOOR = """, scored AS (
+RFM_WRITE_FLOOR = """WITH scored AS (
     SELECT partner_id, last_order, frequency, order_count, monetary,
-           COALESCE(median_gap, 0) AS gap,
-           ceil(5 * cume_dist() OVER (ORDER BY last_order))::int AS r,
-           ceil(5 * cume_dist() OVER (ORDER BY frequency))::int AS f,
-           ceil(5 * cume_dist() OVER (ORDER BY monetary))::int AS m
-      FROM figures
+           COALESCE(median_gap, 0) AS gap, r_score AS r, f_score AS f, m_score AS m
+      FROM (%(rfm)s) q
 ),
 figures_written AS (
     UPDATE res_partner p SET %(sets)s FROM scored s WHERE p.id = s.partner_id
@@ -154,7 +154,7 @@ def bench_rfm_first(env):
     the budgeted ratio (against a's reference), the floor of the same
     writes, for the note."""
     from odoo import fields
-    from odoo.addons.crm_ecommerce.models.res_partner_rfm import RFM_QUERY
+    from odoo.addons.crm_ecommerce.models.res_partner_rfm import RFM_QUERY, RFM_SINGLE
     from odoo.addons.crm_ecommerce.tools.pg import aggregate_settings
     from odoo.tools import SQL
 
@@ -185,7 +185,8 @@ def bench_rfm_first(env):
         )
         for name, expression in values.items()
     )
-    floor_sql = RFM_QUERY.split("SELECT f.partner_id")[0] + RFM_WRITE_FLOOR
+    floor_sql = RFM_WRITE_FLOOR
+    tz = partners._rfm_timezone(env.company)
 
     def ours():
         with cr.savepoint(flush=False) as savepoint:
@@ -199,9 +200,20 @@ def bench_rfm_first(env):
             cr.execute(
                 SQL(
                     floor_sql,
+                    rfm=SQL(
+                        RFM_QUERY,
+                        company=env.company.id,
+                        key=key,
+                        since=fields.Datetime.now()
+                        - timedelta(days=env.company.crm_rfm_window_days),
+                        tz=tz,
+                        targets=None,
+                        single_recency=RFM_SINGLE["recency"],
+                        single_frequency=RFM_SINGLE["frequency"],
+                        single_monetary=RFM_SINGLE["monetary"],
+                    ),
                     sets=sets,
                     company=env.company.id,
-                    since=fields.Datetime.now() - timedelta(days=365),
                 )
             )
             savepoint.rollback()
