@@ -30,11 +30,15 @@ def manifest(addon):
 
 
 def declared_models(addon):
-    """Models an addon creates (a _name), transient ones included."""
+    """Models an addon creates (a _name), transient ones included; abstract
+    models (report renderers, mixins) have no records to give access to."""
     models = set()
     for path in addon.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ClassDef):
+            abstract = isinstance(node, ast.ClassDef) and any(
+                getattr(base, "attr", None) == "AbstractModel" for base in node.bases
+            )
+            if isinstance(node, ast.ClassDef) and not abstract:
                 for stmt in node.body:
                     if (
                         isinstance(stmt, ast.Assign)

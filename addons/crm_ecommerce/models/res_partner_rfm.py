@@ -52,6 +52,11 @@ refunds AS (
      WHERE am.move_type = 'out_refund' AND am.state = 'posted'
        AND am.company_id = %(company)s AND am.invoice_date >= %(since)s::date
        AND (%(targets)s::int[] IS NULL OR p.commercial_partner_id = ANY(%(targets)s::int[]))
+       -- Only refunds of sold goods: revenue counts sale orders, so a credit
+       -- note of an invoice made without an order is not deducted from it.
+       AND EXISTS (SELECT 1 FROM account_move_line aml
+                     JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = aml.id
+                    WHERE aml.move_id = am.id)
   GROUP BY 1
 ),
 gaps AS (

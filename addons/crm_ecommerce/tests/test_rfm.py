@@ -73,19 +73,31 @@ class TestRfm(IntelligenceCase):
 
     def test_refunds_are_deducted(self):
         self._crafted()
-        refund = self.env["account.move"].create(
-            {
-                "move_type": "out_refund",
-                "partner_id": self.a.id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {"name": "Refund", "quantity": 1, "price_unit": 150, "tax_ids": []}
-                    )
-                ],
-            }
+        sold = self.env["sale.order"].search([("partner_id", "=", self.a.id)], limit=1).order_line
+        refunds = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_refund",
+                    "partner_id": self.a.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Refund",
+                                "quantity": 1,
+                                "price_unit": price,
+                                "tax_ids": [],
+                                "sale_line_ids": [Command.set(lines.ids)],
+                            }
+                        )
+                    ],
+                }
+                for price, lines in ((150, sold[:1]), (1000, sold.browse()))
+            ]
         )
-        refund.action_post()
+        refunds.action_post()
         self.env["res.partner"]._rfm_recompute_company()
+        # The refund of sold goods is deducted; a credit note of an invoice
+        # made without an order is not (revenue counts orders).
         self.assertEqual(self.a.rfm_monetary, 350)
 
     def test_customer_rules_with_group_caps(self):

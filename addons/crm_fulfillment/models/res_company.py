@@ -10,7 +10,8 @@ class ResCompany(models.Model):
     )
     fulfillment_auto_deliver_days = fields.Integer(
         string="Delivered After (days)",
-        help="Consider shipped orders delivered this many days after shipping. 0 = never.",
+        help="Consider shipped orders delivered this many days after shipping. "
+        "0 = only when a delivery is confirmed by hand or by a carrier.",
     )
     fulfillment_sla_use_calendar = fields.Boolean(
         string="SLA on Working Hours",

@@ -58,16 +58,35 @@ class SaleOrder(models.Model):
                 quantities[line] = qty
         return quantities
 
+    def _return_blocker(self):
+        """Why nothing of the order can be returned, in one true sentence."""
+        self.ensure_one()
+        delivered = self.order_line.filtered(
+            lambda ln: (
+                not ln.display_type and ln.qty_delivered > 0 and ln.product_id.sale_returnable
+            )
+        )
+        if not delivered:
+            return self.env._(
+                "Nothing of %s that can be returned has been delivered yet.", self.name
+            )
+        now = fields.Datetime.now()
+        ends = [ln._return_window_end() for ln in delivered]
+        if all(end and now > end for end in ends):
+            return self.env._(
+                "The return window of %(order)s closed on %(date)s.",
+                order=self.name,
+                date=fields.Date.to_string(max(ends).date()),
+            )
+        return self.env._(
+            "Everything delivered on %s was returned already, or is in a return request.",
+            self.name,
+        )
+
     def _prepare_return_vals(self):
         quantities = self._returnable_quantities()
         if not quantities:
-            raise UserError(
-                self.env._(
-                    "Nothing delivered on %s can be returned any more: it was returned, "
-                    "open returns already claim it, or its return window has closed.",
-                    self.name,
-                )
-            )
+            raise UserError(self._return_blocker())
         # The first reason without a fee: the customer is not charged one
         # the clerk didn't choose.
         reason = self.env["sale.return.reason"].search(

@@ -324,9 +324,11 @@ class TestReturnFlows(ReturnCase):
     def test_return_authorization_report(self):
         order = self._delivered_order(qty=1)
         ret = self._return(order, 1)
-        html, _type = self.env["ir.actions.report"]._render_qweb_html(
-            "crm_fulfillment.action_report_sale_return", ret.ids
-        )
+        Report = self.env["ir.actions.report"]
+        with self.assertRaisesMessage(UserError, "is not approved yet"):
+            Report._render_qweb_html("crm_fulfillment.action_report_sale_return", ret.ids)
+        ret.with_user(self.returns_manager).action_approve()
+        html, _type = Report._render_qweb_html("crm_fulfillment.action_report_sale_return", ret.ids)
         self.assertIn(ret.name, html.decode())
         self.assertIn("How to send the goods back", html.decode())
 
@@ -386,7 +388,7 @@ class TestReturnFlows(ReturnCase):
         # the next one proposes what is left, not what was delivered
         self.assertEqual(self._return_from_button(order).line_ids.quantity, 1)
         self._return(order, 1)
-        with self.assertRaisesMessage(UserError, f"Nothing delivered on {order.name} can be"):
+        with self.assertRaisesMessage(UserError, f"Everything delivered on {order.name} was"):
             order.with_user(self.returns_user).action_create_return()
 
 

@@ -58,7 +58,7 @@ class TestReturnPortal(ReturnCase, HttpCase):
         self.assertRegex(again.text, r'o_returnable"[^>]*>1\.00</td>')
         second = self._return(own, 1)
         self.assertIn(
-            "Nothing of this order can be returned",
+            f"Everything delivered on {own.name} was returned already, or is in a return request.",
             self.url_open(f"/my/orders/{own.id}/return").text,
         )
 
