@@ -290,6 +290,10 @@ class TestReturnPortalInput(ReturnCase, HttpCase):
         page = self.url_open(f"/my/orders/{self.order.id}/return").text
         deadline = self.order.order_line._return_window_end()
         self.assertIn("restocking fee: 10% of a refund", page)
+        self.assertIn("Refund per unit", page)
+        unit = self.order.order_line.price_total / self.order.order_line.product_uom_qty
+        cell = page.split('o_refund_per_unit">')[1].split("</td>")[0]
+        self.assertIn(f'oe_currency_value">{unit:,.2f}<', cell)
         self.assertIn("Return by", page)
         self.assertIn(deadline.strftime("%m/%d/%Y"), page)
 
