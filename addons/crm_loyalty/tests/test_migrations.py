@@ -5,6 +5,7 @@ import importlib.util
 from pathlib import Path
 
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
 
 MIGRATION = Path(__file__).resolve().parent.parent / "migrations/18.0.1.0.5/pre-migrate.py"
 REVERSE_ONCE_DEFINITION = (
@@ -72,7 +73,7 @@ class TestLedgerSchema(TransactionCase):
             "loyalty_ledger_reverse_once_index",
         )
         for name in names:
-            cr.execute(f"DROP INDEX {name}")
+            cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
         self.env["loyalty.ledger"].init()
         for name in names:
             with self.subTest(index=name):
