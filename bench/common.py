@@ -64,6 +64,13 @@ def create_db(db, modules):
         capture_output=True,
         check=False,
     )
+    install(db, modules, "--without-demo=all")
+
+
+def install(db, modules, *extra):
+    """Install ``modules`` on ``db`` (created if missing); returns the
+    seconds it took."""
+    start = time.perf_counter()
     subprocess.run(
         [
             sys.executable,
@@ -73,7 +80,7 @@ def create_db(db, modules):
             *odoo_args(db),
             "-i",
             modules,
-            "--without-demo=all",
+            *extra,
             "--stop-after-init",
             "--no-http",
             "--log-level=warn",
@@ -81,6 +88,7 @@ def create_db(db, modules):
         cwd=ROOT,
         check=True,
     )
+    return time.perf_counter() - start
 
 
 def drop_db(db):

@@ -39,6 +39,7 @@ from common import (
     ROOT,
     create_db,
     drop_db,
+    install,
     maintenance,
     odoo_args,
     odoo_env,
@@ -540,29 +541,6 @@ def generate(db, customers, lines, seed):
 
 def verdict(ok):
     return "pass" if ok else "**fail**"
-
-
-def install(db, modules):
-    """Install ``modules`` on an existing database; returns the seconds."""
-    start = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "server",
-            *odoo_args(db),
-            "-i",
-            modules,
-            "--stop-after-init",
-            "--no-http",
-            "--log-level=warn",
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - start
 
 
 def report(opts, sizes, results, flow, server, *, history):

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers.cli import drop_db, run_odoo
+from helpers.cli import drop_db, run_json, run_odoo
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = Path(__file__).resolve().parent / "helpers" / "existing_shop.py"
@@ -25,17 +25,7 @@ pytestmark = pytest.mark.slow
 
 
 def shop(conf, db, command, stdin=None):
-    proc = subprocess.run(
-        [sys.executable, str(SHOP), conf, db, command],
-        cwd=ROOT,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("SHOP ")]
-    assert proc.returncode == 0 and lines, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return json.loads(lines[-1][len("SHOP ") :])
+    return run_json("SHOP", str(SHOP), conf, db, command, stdin=stdin)
 
 
 def uninstall(conf, db):

@@ -1,16 +1,12 @@
 """Each addon installs on a fresh database (with its demo data), upgrades
 and uninstalls cleanly, and Odoo's sale flow still works afterwards."""
 
-import json
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
-from helpers.cli import drop_db, run_odoo
+from helpers.cli import drop_db, run_json, run_odoo
 
-ROOT = Path(__file__).resolve().parent.parent
 PROBE = Path(__file__).resolve().parent / "helpers" / "uninstall_probe.py"
 DEPENDENCIES = "sale_management,sale_crm,sale_stock,sale_loyalty,portal"
 ADDONS = ("crm_ecommerce", "crm_fulfillment", "crm_loyalty")
@@ -64,16 +60,7 @@ def test_install_upgrade_uninstall(conf, template_db, addon):
             "--no-http",
             "--log-level=warn",
         )
-        proc = subprocess.run(
-            [sys.executable, str(PROBE), conf, db, addon],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        lines = [line for line in proc.stdout.splitlines() if line.startswith("PROBE ")]
-        assert proc.returncode == 0 and lines, proc.stdout[-4000:] + proc.stderr[-4000:]
-        result = json.loads(lines[-1][len("PROBE ") :])
+        result = run_json("PROBE", str(PROBE), conf, db, addon)
     finally:
         drop_db(conf, db)
 

@@ -1,6 +1,7 @@
 """Odoo's command line, for the tests that install, upgrade and uninstall
 on fresh databases."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,21 @@ def drop_db(conf, name):
         capture_output=True,
         check=False,
     )
+
+
+def run_json(tag, *args, stdin=None):
+    """Run ``python3 ARGS`` (a helper script that prints one line
+    ``TAG {json}``) and return the decoded JSON; fails with the script's
+    output when it fails or prints no such line."""
+    proc = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    prefix = f"{tag} "
+    lines = [line for line in proc.stdout.splitlines() if line.startswith(prefix)]
+    assert proc.returncode == 0 and lines, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return json.loads(lines[-1][len(prefix) :])
