@@ -2,7 +2,7 @@
     "name": "E-commerce Fulfilment and Returns",
     "summary": "Fulfilment stages with history, SLA and lateness, customer "
     "notifications, and returns (RMA) with refunds and exchanges (store credit with crm_loyalty)",
-    "version": "18.0.1.0.3",
+    "version": "18.0.1.0.4",
     "category": "Sales/Sales",
     "author": "CRM E-commerce Team",
     "website": "https://github.com/crm-ecommerce/crm-ecommerce",
@@ -39,6 +39,9 @@
     ],
     "post_init_hook": "post_init_hook",
     "assets": {
+        "web.assets_frontend": [
+            "crm_fulfillment/static/src/js/portal_return_estimate.js",
+        ],
         "web.assets_tests": [
             "crm_fulfillment/static/tests/tours/*.js",
         ],

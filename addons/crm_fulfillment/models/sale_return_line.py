@@ -81,16 +81,31 @@ class SaleReturnLine(models.Model):
         "are each scrapped once.",
     )
     resolved = fields.Boolean(readonly=True, copy=False)
+    # Gross, fee and net are all on the basis of what the customer paid
+    # (taxes included): the fee is the reason's percentage of the gross, and
+    # the credit note deducts it untaxed, so that its total is the net.
     amount = fields.Monetary(
-        compute="_compute_amounts", store=True, help="Returned value, taxes included."
+        string="Gross",
+        compute="_compute_amounts",
+        store=True,
+        help="What the customer paid for the returned quantity, taxes included.",
     )
-    fee_amount = fields.Monetary(string="Restocking Fee", compute="_compute_amounts", store=True)
-    refund_amount = fields.Monetary(string="Net Amount", compute="_compute_amounts", store=True)
+    fee_amount = fields.Monetary(
+        string="Restocking Fee",
+        compute="_compute_amounts",
+        store=True,
+        help="The reason's restocking fee, a percentage of the gross (taxes included).",
+    )
+    refund_amount = fields.Monetary(
+        string="Net Refund",
+        compute="_compute_amounts",
+        store=True,
+        help="Gross less the restocking fee: what a refund pays back.",
+    )
 
     @api.depends(
         "quantity",
         "order_line_id.price_total",
-        "order_line_id.price_subtotal",
         "order_line_id.product_uom_qty",
         "reason_id.restocking_fee_percent",
     )
@@ -98,12 +113,10 @@ class SaleReturnLine(models.Model):
         for line in self:
             ordered = line.order_line_id.product_uom_qty
             unit_total = line.order_line_id.price_total / ordered if ordered else 0.0
-            unit_untaxed = line.order_line_id.price_subtotal / ordered if ordered else 0.0
             line.amount = unit_total * line.quantity
-            line.fee_amount, _net = rules.refund_split(
-                unit_untaxed * line.quantity, line.reason_id.restocking_fee_percent
+            line.fee_amount, line.refund_amount = rules.refund_split(
+                line.amount, line.reason_id.restocking_fee_percent
             )
-            line.refund_amount = line.amount - line.fee_amount
 
     @api.depends("reason_id")
     def _compute_condition(self):

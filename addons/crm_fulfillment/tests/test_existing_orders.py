@@ -131,6 +131,51 @@ class TestExistingOrders(ReturnCase):
         self.env.invalidate_all()
         self.assertEqual(stage.name, "Ready to prepare")
 
+    def test_migration_from_18_0_1_0_3(self):
+        """Open returns get the fee of the new rule; a resolved one keeps
+        the figures its credit note was made from."""
+        script = Path(__file__).parent.parent / "migrations" / "18.0.1.0.4" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("crm_fulfillment_migrate_1_0_4", script)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        reason = self.env["sale.return.reason"].create(
+            {"name": "Changed mind (migration)", "restocking_fee_percent": 10}
+        )
+        order = self._delivered_order(qty=2)
+        open_ret, done_ret = (
+            self.env["sale.return"].create(
+                {
+                    "order_id": order.id,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "order_line_id": order.order_line.id,
+                                "quantity": 1,
+                                "reason_id": reason.id,
+                            }
+                        )
+                    ],
+                }
+            )
+            for _i in range(2)
+        )
+        gross = open_ret.line_ids.amount
+        self.assertAlmostEqual(open_ret.line_ids.fee_amount, round(gross * 0.1, 2))
+        # The figures of the old rule, as 18.0.1.0.3 stored them.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sale_return_line SET fee_amount = 1.23, refund_amount = %s WHERE return_id IN %s",
+            (gross - 1.23, (open_ret.id, done_ret.id)),
+        )
+        self.env.cr.execute("UPDATE sale_return SET state = 'done' WHERE id = %s", (done_ret.id,))
+        self.env.invalidate_all()
+        migration.migrate(self.env.cr, "18.0.1.0.3")
+
+        self.env.invalidate_all()
+        self.assertAlmostEqual(open_ret.line_ids.fee_amount, round(gross * 0.1, 2))
+        self.assertAlmostEqual(open_ret.line_ids.refund_amount, gross - round(gross * 0.1, 2))
+        self.assertAlmostEqual(done_ret.line_ids.fee_amount, 1.23)
+
     def test_an_old_delivery_is_past_its_return_window(self):
         order = self._delivered_order(qty=2)
         self._as_before_install(order, TWO_YEARS_AGO, shipped=TWO_YEARS_AGO + timedelta(days=1))

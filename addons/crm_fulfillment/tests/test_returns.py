@@ -16,6 +16,10 @@ from .common_returns import ReturnCase
 @tagged("post_install", "-at_install")
 class TestReturnFlows(ReturnCase):
     def test_refund_flow_with_restocking_fee(self):
+        tax = self.env["account.tax"].create(
+            {"name": "VAT 15% (test)", "amount": 15, "type_tax_use": "sale"}
+        )
+        self.product.taxes_id = tax
         order = self._delivered_order(qty=3)
         invoice = order.invoice_ids
         line = order.order_line
@@ -34,10 +38,14 @@ class TestReturnFlows(ReturnCase):
         self.assertEqual(credit_note.state, "draft")
         self.assertEqual(credit_note.reversed_entry_id, invoice)
         unit_total = line.price_total / 3
-        unit_untaxed = line.price_subtotal / 3
-        fee = round(2 * unit_untaxed * 0.10, 2)
+        self.assertNotEqual(line.price_total, line.price_subtotal)  # taxes apply
+        # Gross, fee and net on the same basis: what the customer paid.
+        fee = round(2 * unit_total * 0.10, 2)
+        self.assertAlmostEqual(ret.line_ids.amount, 2 * unit_total, places=2)
         self.assertAlmostEqual(ret.line_ids.fee_amount, fee, places=2)
-        self.assertAlmostEqual(credit_note.amount_total, 2 * unit_total - fee, places=2)
+        self.assertAlmostEqual(ret.line_ids.refund_amount, 2 * unit_total - fee, places=2)
+        # The credit note pays back the net.
+        self.assertAlmostEqual(credit_note.amount_total, ret.line_ids.refund_amount, places=2)
         self.assertEqual(credit_note.invoice_line_ids.filtered("product_id").quantity, 2)
 
     def test_refunds_posted_when_the_company_says_so(self):
