@@ -96,6 +96,30 @@ def test_readme_and_packaging(addon):
     assert 'build-backend = "whool.buildapi"' in pyproject
 
 
+@pytest.mark.parametrize("addon", ADDONS, ids=lambda a: a.name)
+def test_indonesian_translation_is_complete(addon):
+    """Every term of the addon's .pot has an Indonesian translation: none
+    missing, none fuzzy, none left over, and gettext finds no broken
+    placeholder."""
+    import polib
+
+    pot = polib.pofile(str(addon / "i18n" / f"{addon.name}.pot"))
+    po_path = addon / "i18n" / "id.po"
+    po = polib.pofile(str(po_path))
+    translated = {(e.msgctxt, e.msgid): e for e in po if not e.obsolete}
+    missing = [e.msgid for e in pot if (e.msgctxt, e.msgid) not in translated]
+    assert not missing, f"{po_path.name} lacks {len(missing)} terms, first: {missing[:3]}"
+    empty = [e.msgid for e in translated.values() if not e.msgstr or "fuzzy" in e.flags]
+    assert not empty, f"{po_path.name}: untranslated or fuzzy: {empty[:3]}"
+    extra = set(translated) - {(e.msgctxt, e.msgid) for e in pot}
+    assert not extra, f"{po_path.name} translates terms the .pot no longer has: {sorted(extra)[:3]}"
+    assert po.metadata.get("Language") == "id"
+    check = subprocess.run(
+        ["msgfmt", "--check", "-o", os.devnull, str(po_path)], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stderr
+
+
 def test_demo_xmlids_end_in_demo():
     for addon in ADDONS:
         for rel in manifest(addon).get("demo", []):

@@ -7,3 +7,4 @@ from . import (
     test_suggestions,
     test_trust,
 )
+from . import test_i18n_id

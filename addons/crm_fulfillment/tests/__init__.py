@@ -10,3 +10,4 @@ from . import (
     test_stage_rules,
     test_trust,
 )
+from . import test_i18n_id

@@ -10,3 +10,4 @@ from . import (
     test_store_credit,
     test_trust,
 )
+from . import test_i18n_id
