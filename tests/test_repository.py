@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,7 +114,10 @@ def test_indonesian_translation_is_complete(addon):
     assert not extra, f"{po_path.name} translates terms the .pot no longer has: {sorted(extra)[:3]}"
     assert po.metadata.get("Language") == "id"
     check = subprocess.run(
-        ["msgfmt", "--check", "-o", os.devnull, str(po_path)], capture_output=True, text=True
+        ["msgfmt", "--check", "-o", os.devnull, str(po_path)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert check.returncode == 0, check.stderr
 
@@ -125,18 +127,6 @@ def test_demo_xmlids_end_in_demo():
         for rel in manifest(addon).get("demo", []):
             for record in etree.parse(str(addon / rel)).iter("record"):
                 assert record.get("id").endswith("_demo"), f"{rel}: {record.get('id')}"
-
-
-def test_docker_compose_mounts_addons():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
-    assert services["odoo"]["image"] == "odoo:18.0"
-    assert "./addons:/mnt/extra-addons" in services["odoo"]["volumes"]
-    assert "./odoo.conf:/etc/odoo/odoo.conf:ro" in services["odoo"]["volumes"]
-    assert services["odoo"]["depends_on"]["db"]["condition"] == "service_healthy"
-    assert services["db"]["image"].startswith("postgres:16")
-    assert "healthcheck" in services["db"]
-    assert "tests" in services
 
 
 SUDO = re.compile(r"\.sudo\(")
