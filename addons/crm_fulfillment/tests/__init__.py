@@ -4,10 +4,11 @@ from . import (
     test_fulfillment_portal,
     test_fulfillment_sla,
     test_fulfillment_stages,
+    test_i18n_id,
     test_returns,
     test_returns_concurrency,
     test_returns_portal,
     test_stage_rules,
+    test_tours,
     test_trust,
 )
-from . import test_i18n_id
