@@ -1,5 +1,6 @@
 from . import (
     test_existing_cards,
+    test_i18n_id,
     test_ledger_flows,
     test_ledger_returns,
     test_ledger_security,
@@ -8,6 +9,6 @@ from . import (
     test_points_rules,
     test_screens,
     test_store_credit,
+    test_tours,
     test_trust,
 )
-from . import test_i18n_id
