@@ -26,6 +26,7 @@
     "demo": [
         "demo/res_partner_demo.xml",
         "demo/sale_order_demo.xml",
+        "demo/shop_history_demo.xml",
     ],
     "post_init_hook": "post_init_hook",
     "assets": {

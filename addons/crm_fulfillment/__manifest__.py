@@ -36,6 +36,7 @@
     ],
     "demo": [
         "demo/sale_order_demo.xml",
+        "demo/fulfillment_shop_demo.xml",
     ],
     "post_init_hook": "post_init_hook",
     "assets": {

@@ -1,5 +1,6 @@
 from . import (
     crm_customer_score_snapshot,
+    crm_lead_demo,
     crm_lead_scoring,
     crm_lead_winback,
     crm_product_affinity,
@@ -14,6 +15,7 @@ from . import (
     res_partner_rfm,
     res_partner_suggestion,
     res_partner_winback,
+    sale_order_demo,
     sale_order_rfm,
     sale_order_suggestion,
 )

@@ -21,7 +21,9 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     @api.model
-    def _fulfillment_rebuild_history(self, batch_size=5000, only_without_events=False):
+    def _fulfillment_rebuild_history(
+        self, batch_size=5000, only_without_events=False, keep_stage=None
+    ):
         """Give existing orders their stage, shipped date and a history
         rebuilt from the dates of their documents, in batches of set-based
         SQL (two statements a batch, whatever its size):
@@ -38,11 +40,15 @@ class SaleOrder(models.Model):
         happened before the install. No order needs payment before shipping
         at install (the setting is new), so none awaits payment.
 
-        ``only_without_events``: upgrades of a version that gave existing
-        orders their stage without a history: rebuild the history and the
-        shipped date of orders that have no event yet, and keep their stage.
+        ``only_without_events``: rebuild only the orders that have no event
+        yet; the others keep the history recorded for them. ``keep_stage``
+        (by default, as ``only_without_events``): keep the orders' stage,
+        for upgrades of a version that gave existing orders their stage
+        without a history; the install gives them theirs.
 
         Returns the number of orders processed."""
+        if keep_stage is None:
+            keep_stage = only_without_events
         self.env.flush_all()
         cr = self.env.cr
         stage_ids = {
@@ -53,7 +59,11 @@ class SaleOrder(models.Model):
             return 0
         after, done = 0, 0
         while True:
-            cr.execute(self._fulfillment_history_batch_sql(after, batch_size, only_without_events))
+            cr.execute(
+                self._fulfillment_history_batch_sql(
+                    after, batch_size, only_without_events, keep_stage
+                )
+            )
             count, last = cr.fetchone()
             if not count:
                 break
@@ -65,7 +75,7 @@ class SaleOrder(models.Model):
         return done
 
     @api.model
-    def _fulfillment_history_batch_sql(self, after, limit, only_without_events):
+    def _fulfillment_history_batch_sql(self, after, limit, only_without_events, keep_stage=None):
         """One batch: the facts of each order from its transfers, the
         events they imply (inserted), then the orders' stage and dates
         (updated); returns (orders in the batch, last id)."""
@@ -208,6 +218,6 @@ class SaleOrder(models.Model):
             limit=limit,
             without_events=without_events,
             ranks=_RANKS,
-            keep_stage=bool(only_without_events),
+            keep_stage=bool(only_without_events if keep_stage is None else keep_stage),
             uid=self.env.uid,
         )

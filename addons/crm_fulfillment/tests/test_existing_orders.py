@@ -9,6 +9,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from ..hooks import post_init_hook
 from ..tools import stages as rules
 from .common_returns import ReturnCase
 
@@ -106,6 +107,23 @@ class TestExistingOrders(ReturnCase):
         )
         self.assertEqual(live.fulfillment_event_ids, live_events)
         self.assertEqual(set(live_events.mapped("source")), {"live"})
+
+    def test_install_keeps_the_history_of_orders_that_have_one(self):
+        """The install rebuilds the orders that predate it; those that
+        already have a history (the addon's demo data, loaded just before
+        the install hook) keep it, and their stage: no second history."""
+        old = self._delivered_order(qty=1)
+        self._as_before_install(old, TWO_YEARS_AGO, shipped=TWO_YEARS_AGO + timedelta(days=1))
+        live = self._delivered_order(qty=1)
+        live._fulfillment_mark_delivered()
+        live_events = live.fulfillment_event_ids
+        post_init_hook(self.env)
+        self.assertStage(old, "shipped")
+        self.assertEqual(
+            self._codes(old), [(False, "quotation"), ("quotation", "paid"), ("paid", "shipped")]
+        )
+        self.assertStage(live, "delivered")
+        self.assertEqual(live.fulfillment_event_ids, live_events)
 
     def test_migration_from_18_0_1_0_2(self):
         script = Path(__file__).parent.parent / "migrations" / "18.0.1.0.3" / "post-migrate.py"

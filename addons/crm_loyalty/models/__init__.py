@@ -9,6 +9,7 @@ from . import (
     loyalty_tier,
     res_company,
     res_partner,
+    sale_order_demo,
     sale_order_line,
     sale_order_loyalty,
     sale_order_return,

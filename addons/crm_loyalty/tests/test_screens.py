@@ -364,7 +364,13 @@ class TestTiersApplyAtOnce(ScreensCase):
             }
         )
         self.assertEqual(self.card.crm_tier_id.name, "Silver")
-        mail = self.env["mail.mail"].search([("subject", "=", "Welcome to Silver!")])
+        mail = self.env["mail.mail"].search(
+            [
+                ("subject", "=", "Welcome to Silver!"),
+                ("model", "=", "loyalty.card"),
+                ("res_id", "=", self.card.id),
+            ]
+        )
         self.assertEqual(len(mail), 1)
         gold = self.program.crm_tier_ids.filtered(lambda t: t.name == "Gold")
         gold.with_user(self.manager).threshold = 200
