@@ -49,6 +49,10 @@ KEEP_PER_PRODUCT = 20
 MIN_SUPPORT = 2
 
 
+# What the pairs are read from.
+AFFINITY_TABLES = ("sale_order", "sale_order_line", "product_product", "product_template")
+
+
 class CrmProductAffinity(models.Model):
     """Products bought together, refreshed by a cron."""
 
@@ -117,6 +121,9 @@ class CrmProductAffinity(models.Model):
     def _refresh(self, min_support=MIN_SUPPORT):
         company = self.env.company
         self.env.flush_all()
+        # Statistics that still say the order tables are empty (a history
+        # imported in bulk) would plan the pairs' aggregate for empty tables.
+        pg.analyze_stale(self.env.cr, AFFINITY_TABLES)
         # The company's pairs are recomputed from scratch: the old ones go.
         self.env.cr.execute(
             SQL("DELETE FROM crm_product_affinity WHERE company_id = %s", company.id)

@@ -3,6 +3,7 @@ import logging
 from odoo import api, models
 from odoo.tools import SQL
 
+from ..tools import pg
 from ..tools import stages as rules
 
 _logger = logging.getLogger(__name__)
@@ -11,6 +12,15 @@ _logger = logging.getLogger(__name__)
 _RANKS = SQL(
     "(VALUES %s) AS r(code, rank)",
     SQL(", ").join(SQL("(%s, %s)", code, rank) for rank, code in enumerate(rules.ORDER)),
+)
+
+
+# What the history is rebuilt from, and written to.
+HISTORY_TABLES = (
+    "sale_order",
+    "stock_picking",
+    "stock_picking_type",
+    "sale_fulfillment_event",
 )
 
 
@@ -51,6 +61,9 @@ class SaleOrder(models.Model):
             keep_stage = only_without_events
         self.env.flush_all()
         cr = self.env.cr
+        # A shop's history imported in bulk may have no planner statistics
+        # yet: the batches would be planned for empty tables.
+        pg.analyze_stale(cr, HISTORY_TABLES)
         stage_ids = {
             stage.code: stage.id for stage in self.env["sale.fulfillment.stage"]._by_code().values()
         }

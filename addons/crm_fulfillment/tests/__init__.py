@@ -5,6 +5,7 @@ from . import (
     test_fulfillment_sla,
     test_fulfillment_stages,
     test_i18n_id,
+    test_pg_stats,
     test_returns,
     test_returns_concurrency,
     test_returns_portal,

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.crm_fulfillment.tools.pg import analyze_stale
 from odoo.tools import SQL
 
 from ..tools import points as rules
@@ -169,6 +170,9 @@ class LoyaltyLedger(models.Model):
         first would write every row twice."""
         self.env.flush_all()
         cr = self.env.cr
+        # A ledger imported or opened in bulk may have no planner statistics
+        # yet: the batches would be planned for an empty table.
+        analyze_stale(cr, ("loyalty_ledger", "loyalty_card"))
         # What each card gains or loses in the run, and what of it expired.
         cr.execute(
             "DROP TABLE IF EXISTS loyalty_ledger_moved;"
