@@ -51,6 +51,10 @@ def test_bench_runs_at_smoke_size(tmp_path):
         "e. scaling of loyalty",
         "e. scaling of suggestions",
         "f. install-time history rebuild",
+        "g. campaign for the largest segment (1x)",
+        "g'. the same with a personal coupon each (1x)",
+        "h. predictions: nightly fit and write (1x), optimiser excluded",
+        "h'. predictions: the optimiser alone (1x)",
     ):
         assert row in text, row
     assert "'customers': 300" in text and "'customers': 600" in text
@@ -64,7 +68,11 @@ def test_bench_runs_at_smoke_size(tmp_path):
     for orders, deliveries, returns in sizes:
         assert deliveries == orders
         assert 0 < int(returns) <= int(orders) // 50
-    assert text.count("| pass |") + text.count("| **fail** |") == 13
+    assert text.count("| pass |") + text.count("| **fail** |") == 16
+    # The nightly predictions rewrote every customer with a purchase.
+    predicted = re.search(r"predictions written \((\d+) rows\)", text)
+    customers = re.search(r"fitted on the (\d+) customers", text)
+    assert predicted and customers and predicted.group(1) == customers.group(1), text
     # The first computation wrote every customer who ordered.
     first = re.search(r"every customer \((\d+)\s+at 1x\)", text)
     assert first and int(first.group(1)) > 0, text

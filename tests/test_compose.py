@@ -9,6 +9,9 @@ image's entrypoint does with it (github.com/odoo/docker, 18.0/entrypoint.sh):
   db_password;
 * a command starting with ``--`` or ``-`` runs ``odoo`` with its arguments;
 * the image's volumes are /var/lib/odoo (data_dir) and /mnt/extra-addons.
+
+Our odoo service runs that image plus scipy (docker/odoo.Dockerfile), which
+keeps its entrypoint, command, volumes and user.
 """
 
 import configparser
@@ -51,8 +54,42 @@ def test_schema_catches_a_broken_file():
         jsonschema.validate(broken, SCHEMA, cls=jsonschema.Draft7Validator)
 
 
+def dockerfile(build):
+    """The instructions of a service's Dockerfile: [(INSTRUCTION, arguments)],
+    continued lines joined."""
+    path = ROOT / build.get("context", ".") / build.get("dockerfile", "Dockerfile")
+    text = re.sub(r"\\\n", " ", path.read_text())
+    lines = [line.strip() for line in text.splitlines()]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+def test_odoo_service_is_the_official_image_with_scipy():
+    """The shop runs odoo:18.0 itself, plus scipy for crm_ecommerce's
+    predictions: the image is built from docker/odoo.Dockerfile, which
+    starts from odoo:18.0 and changes neither its entrypoint, its command
+    nor its user, so that what the tests below check of the official image
+    holds for ours. The tag is our own: building must not replace the
+    official image on the machine."""
+    steps = dockerfile(ODOO["build"])
+    assert [args for op, args in steps if op == "FROM"] == ["odoo:18.0"]
+    assert not {op for op, _args in steps} & {"ENTRYPOINT", "CMD", "VOLUME", "WORKDIR"}
+    assert steps[-1] == ("USER", "odoo")
+    installs = " ".join(args for op, args in steps if op == "RUN")
+    assert "python3-scipy" in installs
+    assert ODOO["image"] != "odoo:18.0" and ODOO["image"].endswith(":18.0")
+    # The tests image starts from the same official image, and gets scipy
+    # from the test requirements.
+    tests = COMPOSE["services"]["tests"]
+    assert [args for op, args in dockerfile(tests["build"]) if op == "FROM"] == ["odoo:18.0"]
+    requirements = (ROOT / "tests" / "requirements.txt").read_text().splitlines()
+    assert any(re.match(r"scipy\b", line) for line in requirements)
+
+
 def test_entrypoint_runs_odoo_with_our_arguments():
-    assert ODOO["image"] == "odoo:18.0"
     args = odoo_arguments()
     # "--" is the entrypoint's own marker: it is shifted away and the rest
     # goes to odoo, followed by the database arguments it adds.

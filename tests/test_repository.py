@@ -122,6 +122,16 @@ def test_indonesian_translation_is_complete(addon):
     assert check.returncode == 0, check.stderr
 
 
+def test_docker_images_are_odoo_18():
+    """Every image of docker/ (the shop's, with scipy, and the tests') is
+    built on the official odoo:18.0 image, the one the README promises."""
+    dockerfiles = sorted((ROOT / "docker").glob("*.Dockerfile"))
+    assert {path.name for path in dockerfiles} >= {"odoo.Dockerfile", "tests.Dockerfile"}
+    for path in dockerfiles:
+        bases = re.findall(r"^FROM\s+(\S+)", path.read_text(), flags=re.MULTILINE)
+        assert bases == ["odoo:18.0"], f"{path.name}: FROM {bases}"
+
+
 def test_demo_xmlids_end_in_demo():
     for addon in ADDONS:
         for rel in manifest(addon).get("demo", []):

@@ -11,3 +11,7 @@ class CrmLead(models.Model):
         groups="crm_ecommerce.group_crm_ecommerce_user",
         help="The last order date of the churn this lead answers.",
     )
+
+    def action_crm_create_campaign(self):
+        """Create Campaign from win-back opportunities: their customers."""
+        return self.partner_id.action_crm_create_campaign()

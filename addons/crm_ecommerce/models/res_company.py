@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .crm_clv_fit import UNITS
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -26,6 +28,38 @@ class ResCompany(models.Model):
         default=180,
         help="Orders of this period feed the suggestions.",
     )
+    crm_clv_unit = fields.Selection(
+        UNITS,
+        string="Prediction Time Unit",
+        default="week",
+        required=True,
+        help="The unit the prediction models count time in: weeks smooth out the day of the "
+        "week customers shop on, days suit shops whose customers buy several times a week.",
+    )
+    crm_clv_discount_rate = fields.Float(
+        string="Discount Rate (% a year)",
+        default=10.0,
+        help="What money a year from now is worth less than today, for the predicted value.",
+    )
+    crm_clv_alive_threshold = fields.Float(
+        string="Churn Below (% likely active)",
+        default=30.0,
+        help="Once predictions exist, a customer is at risk below this probability of still "
+        "being a customer.",
+    )
+    crm_clv_min_repeat_customers = fields.Integer(
+        string="Predictions From (repeat customers)",
+        default=50,
+        help="Predictions need at least this many customers who bought again on a later day; "
+        "below, churn risk follows the usual-gap rule.",
+    )
+    crm_clv_fit_id = fields.Many2one(
+        "crm.clv.fit",
+        string="Prediction Fit in Use",
+        readonly=True,
+        check_company=True,
+        help="The fit whose parameters the predictions use: the latest successful one.",
+    )
 
     @api.constrains(
         "crm_score_hot_threshold",
@@ -33,6 +67,9 @@ class ResCompany(models.Model):
         "crm_churn_factor",
         "crm_rfm_window_days",
         "crm_suggestion_days",
+        "crm_clv_discount_rate",
+        "crm_clv_alive_threshold",
+        "crm_clv_min_repeat_customers",
     )
     def _check_crm_settings(self):
         for company in self:
@@ -45,3 +82,13 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("The churn factor must be more than 0."))
             if company.crm_rfm_window_days <= 0 or company.crm_suggestion_days <= 0:
                 raise ValidationError(self.env._("A window of days must be more than 0."))
+            if not 0 <= company.crm_clv_discount_rate < 100:
+                raise ValidationError(
+                    self.env._("The discount rate must be between 0 and 100% a year.")
+                )
+            if not 0 < company.crm_clv_alive_threshold < 100:
+                raise ValidationError(
+                    self.env._("The churn threshold must be between 0 and 100% likely active.")
+                )
+            if company.crm_clv_min_repeat_customers < 1:
+                raise ValidationError(self.env._("Predictions need at least one repeat customer."))

@@ -265,6 +265,8 @@ class ResPartner(models.Model):
         # Its figures are written by SQL: the caller must be allowed to
         # read the customers it computes.
         self.check_access("read")
+        # Predictions first: churn risk is decided from them (res_partner_clv.py).
+        self.env["res.partner"]._clv_compute_customers(self.commercial_partner_id.ids)
         self.env["res.partner"]._rfm_compute(partner_ids=self.commercial_partner_id.ids)
         return True
 
@@ -318,13 +320,20 @@ class ResPartner(models.Model):
             for dim, weight in scoring.RFM_WEIGHTS.items()
         }
         churn_factor = company.crm_churn_factor
+        # Once predictions exist, churn risk is a probability of being
+        # active below the company's threshold (res_partner_clv.py).
+        alive = self._clv_alive(company, partner_ids)
+        alive_below = company.crm_clv_alive_threshold / 100
         for row in rows:
             r, f, m = row["r_score"], row["f_score"], row["m_score"]
             rfm = (points["recency"][r], points["frequency"][f], points["monetary"][m])
             gap = round(float(row["median_gap"] or 0.0), 2)
             last = row["last_order"]
             count = row["order_count"]
-            churn = count >= 2 and gap > 0 and (today - last).days > churn_factor * gap
+            if alive is None:
+                churn = count >= 2 and gap > 0 and (today - last).days > churn_factor * gap
+            else:
+                churn = alive.get(row["partner_id"], 1.0) < alive_below
             rules = rule_points.get(row["partner_id"])
             if rules:
                 matches = [(dim, pts, None, 0) for dim, pts in zip(points, rfm, strict=True)]

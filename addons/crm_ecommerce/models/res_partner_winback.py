@@ -79,14 +79,26 @@ class ResPartner(models.Model):
                     "crm_winback_episode": partner.rfm_last_order_date,
                     "expected_revenue": average.get(partner.id, 0.0),
                     "tag_ids": [Command.link(tag.id)] if tag else [],
-                    "description": self.env._(
-                        "No order for %(days)s days, usually one every %(gap)s days.",
-                        days=partner.rfm_recency_days,
-                        gap=round(partner.rfm_order_gap),
-                    ),
+                    "description": self._crm_winback_description(partner),
                 }
                 for partner in todo
             ]
+        )
+
+    @api.model
+    def _crm_winback_description(self, partner):
+        """Why the customer is at risk: their probability of still being a
+        customer when predictions decide churn, else their usual gap."""
+        if partner.clv_fit_date and self._clv_churn_follows_predictions(self.env.company):
+            return self.env._(
+                "No order for %(days)s days: %(alive)s%% likely to still be a customer.",
+                days=partner.rfm_recency_days,
+                alive=round(partner.clv_probability_alive * 100),
+            )
+        return self.env._(
+            "No order for %(days)s days, usually one every %(gap)s days.",
+            days=partner.rfm_recency_days,
+            gap=round(partner.rfm_order_gap),
         )
 
     @api.model

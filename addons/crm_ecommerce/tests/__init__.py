@@ -1,4 +1,7 @@
 from . import (
+    test_campaign,
+    test_clv,
+    test_clv_tools,
     test_day_one,
     test_i18n_id,
     test_lead_scoring,
@@ -8,4 +11,5 @@ from . import (
     test_suggestions,
     test_tours,
     test_trust,
+    test_uplift_tools,
 )

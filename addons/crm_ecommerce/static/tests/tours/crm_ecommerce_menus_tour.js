@@ -11,8 +11,10 @@ const MENUS = [
         "crm_ecommerce.menu_customer_insights",
         "Customer Insights",
     ],
+    ["crm.crm_menu_root", "crm_ecommerce.menu_customer_intelligence", "crm_ecommerce.menu_crm_campaigns", "Campaigns"],
     ["crm.crm_menu_root", "crm.crm_menu_config", "crm_ecommerce.menu_crm_scoring_rules", "Scoring Rules"],
     ["crm.crm_menu_root", "crm.crm_menu_config", "crm_ecommerce.menu_crm_scoring_groups", "Scoring Rule Groups"],
+    ["crm.crm_menu_root", "crm.crm_menu_config", "crm_ecommerce.menu_crm_clv_fits", "Prediction Fits"],
 ];
 
 registry.category("web_tour.tours").add("crm_ecommerce_menus", {
