@@ -10,6 +10,7 @@ from odoo.tools import SQL
 from ..tools import clv, pg
 from .crm_clv_fit import UNIT_DAYS
 from .res_partner_clv import CLV_COLUMNS, MONTH_DAYS
+from .res_partner_rfm import RFM_TABLES
 
 _logger = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ class ResPartner(models.Model):
         today = pytz.utc.localize(now).astimezone(pytz.timezone(tz)).date()
         targets = None if partner_ids is None else pg.int_array(partner_ids)
         self.env.flush_all()
+        pg.analyze_stale(self.env.cr, RFM_TABLES)
         # The read and the write, under the aggregates' settings (the write
         # joins every customer's row).
         with pg.aggregate_settings(self.env.cr):

@@ -121,6 +121,16 @@ SELECT f.partner_id, f.last_order, f.frequency, f.order_count, f.monetary, f.med
   JOIN res_partner rp ON rp.id = f.partner_id
 """
 
+# What the figures are read from: analyzed first when their statistics are
+# missing or stale (pg.analyze_stale).
+RFM_TABLES = (
+    "sale_order",
+    "res_partner",
+    "account_move",
+    "account_move_line",
+    "sale_order_line_invoice_rel",
+)
+
 # The score of everyone when all the company's customers share one value:
 # all ordered on the same day are all as recent as can be (5); all bought
 # as often, or spent as much, tell nothing apart and get the lowest (1).
@@ -294,6 +304,8 @@ class ResPartner(models.Model):
         now = fields.Datetime.now()
         tz = self._rfm_timezone(company)
         self.env.flush_all()
+        # A history imported in bulk may have no planner statistics yet.
+        pg.analyze_stale(self.env.cr, RFM_TABLES)
         with pg.aggregate_settings(self.env.cr):
             # Every customer's figures and scores (see RFM_QUERY).
             self.env.cr.execute(

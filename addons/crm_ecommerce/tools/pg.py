@@ -38,11 +38,13 @@ def int_array(values):
     return "{" + ",".join(map(str, values)) + "}"
 
 
-# Tables whose planner statistics are missing or stale: never analyzed, or
-# changed by more than a fifth since (a history imported in bulk, with
-# autovacuum off or not yet come by).
+# Tables of some size (a thousand rows: below, any plan is quick) whose
+# planner statistics are missing or stale: never analyzed, or changed by
+# more than a fifth since (a history imported in bulk, with autovacuum off
+# or not yet come by).
 STALE_TABLES = """SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s)
-AND (COALESCE(last_analyze, last_autoanalyze) IS NULL OR n_mod_since_analyze > 0.2 * GREATEST(n_live_tup, 1000))"""
+AND n_live_tup >= 1000
+AND (COALESCE(last_analyze, last_autoanalyze) IS NULL OR n_mod_since_analyze > 0.2 * n_live_tup)"""
 
 
 def analyze_stale(cr, tables):

@@ -3,9 +3,11 @@ functions on a cursor, no ORM."""
 
 from odoo.tools import SQL
 
-# Never analyzed, or a fifth of the rows changed since the last ANALYZE.
+# Of a thousand rows or more (below, any plan is quick): never analyzed,
+# or a fifth of the rows changed since the last ANALYZE.
 _STALE = """SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s)
-AND (COALESCE(last_analyze, last_autoanalyze) IS NULL OR n_mod_since_analyze > 0.2 * GREATEST(n_live_tup, 1000))"""
+AND n_live_tup >= 1000
+AND (COALESCE(last_analyze, last_autoanalyze) IS NULL OR n_mod_since_analyze > 0.2 * n_live_tup)"""
 
 
 def analyze_stale(cr, tables):
