@@ -2,6 +2,7 @@
 
 import ast
 import csv
+import importlib.util
 import os
 import re
 import subprocess
@@ -93,6 +94,19 @@ def test_readme_and_packaging(addon):
     pyproject = (addon / "pyproject.toml").read_text()
     assert f'name = "odoo-addon-{addon.name}"' in pyproject
     assert 'build-backend = "whool.buildapi"' in pyproject
+
+
+@pytest.mark.parametrize("addon", ADDONS, ids=lambda a: a.name)
+def test_readme_rst_follows_the_fragments(addon):
+    """README.rst is what docs/readme_rst.py makes of readme/*.md: the
+    Apps store and PyPI show it, so it must not lag behind."""
+    spec = importlib.util.spec_from_file_location("readme_rst", ROOT / "docs" / "readme_rst.py")
+    readme_rst = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(readme_rst)
+    expected = readme_rst.render(addon)
+    assert (addon / "README.rst").read_text() == expected, "run python3 docs/readme_rst.py"
+    for image in re.findall(r"static/description/([\w.-]+\.png)", expected):
+        assert (addon / "static" / "description" / image).is_file(), image
 
 
 @pytest.mark.parametrize("addon", ADDONS, ids=lambda a: a.name)
