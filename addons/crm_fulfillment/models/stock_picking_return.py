@@ -47,6 +47,14 @@ class StockPicking(models.Model):
         self.sale_return_id._update_receipt_state()
         return res
 
+    def get_empty_list_help(self, help_message):
+        """Returns to Receive says what appears there and how it gets there,
+        not Inventory's "create a transfer" advert that stock shows on
+        every empty list of transfers."""
+        if self.env.context.get("crm_returns_to_receive"):
+            return help_message
+        return super().get_empty_list_help(help_message)
+
     def action_view_sale_return(self):
         return self.sale_return_id._action_view(
             self.sale_return_id, "crm_fulfillment.action_sale_returns"

@@ -9,6 +9,7 @@ from odoo.addons.crm_fulfillment.models.sale_return_resolution import (
 )
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common_returns import ReturnCase
 
@@ -470,4 +471,22 @@ class TestReturnQueries(ReturnCase):
             overhead_20,
             overhead_1 + 5,
             f"ours {ours_1}->{ours_20}, Odoo's wizard {odoo_1}->{odoo_20}",
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestReturnsToReceiveHelp(ReturnCase):
+    def test_empty_list_says_how_returns_arrive(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_fulfillment.action_returns_to_receive"
+        )
+        context = safe_eval(action["context"])
+        pickings = self.env["stock.picking"].with_context(**context)
+        help_html = str(pickings.get_empty_list_help(action["help"]))
+        self.assertIn("No returned goods to receive", help_html)
+        self.assertIn("when the return is approved", help_html)
+        self.assertNotIn("barcode", help_html)
+        # Inventory's own lists keep Inventory's help.
+        self.assertNotIn(
+            "No returned goods", str(self.env["stock.picking"].get_empty_list_help(action["help"]))
         )
