@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 GROUP = "crm_ecommerce.group_crm_ecommerce_user"
 MAILING_GROUP = "mass_mailing.group_mass_mailing_user"
@@ -65,6 +65,13 @@ class ResPartner(models.Model):
         if not self.env.user.has_group(GROUP):
             raise AccessError(self.env._("Only customer-intelligence users can create campaigns."))
         partners = self.commercial_partner_id
+        if not partners:
+            raise UserError(
+                self.env._(
+                    "None of the selected records has a customer: choose customers, or "
+                    "opportunities linked to a customer, to start a campaign."
+                )
+            )
         campaign = self.env["crm.campaign"].create(
             {
                 "name": self.env._("Campaign for %(count)s customers", count=len(partners)),

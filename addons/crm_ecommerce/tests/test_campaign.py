@@ -326,3 +326,9 @@ class TestCampaignAccess(CampaignCase):
         campaign = self.env["crm.campaign"].browse(action["res_id"])
         self.assertEqual(campaign.audience_count, 4)
         self.assertEqual(campaign.reachable_count, 4)
+        # Opportunities without a customer start nothing.
+        lead = self.env["crm.lead"].create({"name": "Nobody's", "type": "opportunity"})
+        count = self.env["crm.campaign"].search_count([])
+        with self.assertRaisesMessage(UserError, "None of the selected records has a customer"):
+            lead.with_user(self.marketer).action_crm_create_campaign()
+        self.assertEqual(self.env["crm.campaign"].search_count([]), count)
