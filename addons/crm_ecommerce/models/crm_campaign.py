@@ -370,6 +370,14 @@ class CrmCampaign(models.Model):
                     "of them agreed to marketing and has an email address."
                 )
             )
+        if not members["mailed"]:
+            raise UserError(
+                self.env._(
+                    "The holdout takes all %(count)s reachable customers: nobody would be "
+                    "mailed. Lower the holdout or widen the audience.",
+                    count=members["total"],
+                )
+            )
         if self.coupon_program_id:
             self.env["crm.campaign.member"]._crm_generate_coupons(self)
         # sudo: the campaign user has Email Marketing rights (checked above);
@@ -404,7 +412,16 @@ class CrmCampaign(models.Model):
             if self.coupon_program_id
             else ""
         )
-        body = f'<div><p>Hello <t t-out="object.name"/>,</p>{coupon}</div>'
+        body = (
+            '<div class="o_layout o_default_theme oe_unremovable oe_unmovable" data-name="Mailing">'
+            '<div class="container o_mail_wrapper oe_unremovable oe_unmovable">'
+            '<div class="row"><div class="col o_mail_no_options o_mail_wrapper_td bg-white '
+            'oe_structure o_editable" style="text-align:left;width:100%;">'
+            '<div class="s_text_block o_mail_snippet_general pt16 pb16" data-snippet="s_text_block">'
+            '<div class="container o_mail_h_padding">'
+            f'<p>Hello <t t-out="object.name"/>,</p>{coupon}'
+            "</div></div></div></div></div></div>"
+        )
         return {
             "subject": self.name,
             "mailing_type": "mail",
@@ -456,7 +473,7 @@ class CrmCampaign(models.Model):
             "crm_ecommerce.action_crm_campaign_members"
         )
         action["domain"] = [("campaign_id", "=", self.id)]
-        action["context"] = {"default_campaign_id": self.id}
+        action["context"] = {"default_campaign_id": self.id, "search_default_mailed": 1}
         return action
 
     def action_view_conversions(self):

@@ -74,7 +74,9 @@ class CrmCampaign(models.Model):
 
     def _crm_results_note(self, result):
         self.ensure_one()
-        if not self.mailing_id.sent_date:
+        # sudo: whether the mailing was sent, for users of the campaign who
+        # have no Email Marketing rights (its date only).
+        if not self.mailing_id.sudo().sent_date:
             return self.env._("Results start when the mailing is sent.")
         if result["low"] is None:
             return self.env._(

@@ -194,6 +194,14 @@ class TestCampaignLaunch(CampaignCase):
         self.assertEqual(empty.state, "draft")
         self.assertFalse(self.env["crm.campaign.member"].search([("campaign_id", "=", empty.id)]))
         self.assertFalse(empty.mailing_id)
+        # A holdout that takes everyone leaves nobody to mail.
+        lonely = self._campaign(
+            audience_domain=repr([("id", "in", self.consenting[:1].ids)]), holdout_percent=99.99
+        )
+        with self.assertRaisesMessage(UserError, "nobody would be mailed"):
+            lonely.action_launch()
+        self.assertFalse(lonely.mailing_id)
+        self.assertEqual(lonely.state, "draft")
         for percent in (100, -1):
             with self.assertRaisesMessage(ValidationError, f"a holdout of {float(percent)}%"):
                 self._campaign(holdout_percent=percent)
@@ -300,12 +308,23 @@ class TestCampaignAccess(CampaignCase):
         )
         with self.assertRaisesMessage(AccessError, "Email Marketing rights"):
             salesman_campaign.action_launch()
-        # Users can't delete; managers can (a draft).
-        with self.assertRaises(AccessError):
-            salesman_campaign.unlink()
+        # A draft can be deleted by its users; its state moves only by buttons.
         with self.assertRaises(AccessError):
             salesman_campaign.write({"state": "launched"})
-        salesman_campaign.with_user(self.ci_manager).unlink()
+        salesman_campaign.unlink()
+        # Without Email Marketing rights, a launched campaign and its
+        # results still read (list and form).
+        launched = self._campaign()
+        launched.action_launch()
+        self._send(launched, fields.Datetime.now())
+        as_salesman = launched.with_user(self.salesman)
+        self.assertIn("not enough to say", as_salesman.results_note)
+        self.assertEqual(
+            as_salesman.mailed_count, len(launched.member_ids.filtered(lambda m: not m.holdout))
+        )
+        # A launched campaign is not deleted: it keeps its results.
+        with self.assertRaisesMessage(UserError, "cancel it instead"):
+            launched.unlink()
         # A campaign of another company is not seen.
         other = self.env["res.company"].create({"name": "Campaign Co B"})
         theirs = (
