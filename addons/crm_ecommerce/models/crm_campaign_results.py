@@ -78,6 +78,9 @@ class CrmCampaign(models.Model):
         # have no Email Marketing rights (its date only).
         if not self.mailing_id.sudo().sent_date:
             return self.env._("Results start when the mailing is sent.")
+        if not self.mailed_converted and not self.holdout_converted:
+            # An interval of zero width would read as certainty.
+            return self.env._("No order yet from either group within the attribution window.")
         if result["low"] is None:
             return self.env._(
                 "No holdout: what the campaign caused can't be told from what would "

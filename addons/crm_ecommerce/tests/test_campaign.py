@@ -318,7 +318,10 @@ class TestCampaignAccess(CampaignCase):
         launched.action_launch()
         self._send(launched, fields.Datetime.now())
         as_salesman = launched.with_user(self.salesman)
-        self.assertIn("not enough to say", as_salesman.results_note)
+        self.assertEqual(
+            as_salesman.results_note,
+            "No order yet from either group within the attribution window.",
+        )
         self.assertEqual(
             as_salesman.mailed_count, len(launched.member_ids.filtered(lambda m: not m.holdout))
         )
