@@ -68,10 +68,12 @@ def generate(env, customers, lines, *, seed=42, categories=20, products=200):
 
     cr.execute(
         """
-        INSERT INTO res_partner (name, complete_name, email, active, type, is_company, customer_rank,
-                                 autopost_bills, lang, create_date, write_date, create_uid, write_uid)
-        SELECT 'Bench Customer ' || g, 'Bench Customer ' || g, 'bench' || g || '@example.com', true,
-               'contact', false, 1, 'ask', 'en_US', now(), now(), 1, 1
+        INSERT INTO res_partner (name, complete_name, email, email_normalized, active, type,
+                                 is_company, customer_rank, autopost_bills, lang, create_date,
+                                 write_date, create_uid, write_uid)
+        SELECT 'Bench Customer ' || g, 'Bench Customer ' || g, 'bench' || g || '@example.com',
+               'bench' || g || '@example.com', true, 'contact', false, 1, 'ask', 'en_US', now(),
+               now(), 1, 1
           FROM generate_series(1, %s) g
      RETURNING id
         """,
