@@ -4,11 +4,11 @@ read the returns and fulfilment screens, errors and emails in it."""
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .common import FulfillmentCase
+from .common_returns import ReturnCase
 
 
 @tagged("post_install", "-at_install")
-class TestIndonesian(FulfillmentCase):
+class TestIndonesian(ReturnCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -43,3 +43,15 @@ class TestIndonesian(FulfillmentCase):
         self.assertEqual(
             subject, f"{order.company_id.name}: pesanan Anda {order.name} sedang dalam perjalanan"
         )
+
+    def test_return_authorization_in_the_customers_language(self):
+        self.customer.lang = "id_ID"
+        ret = self._return(self._delivered_order(qty=1), 1)
+        ret.with_user(self.returns_manager).action_approve()
+        html = str(
+            self.env["ir.actions.report"]._render_qweb_html(
+                "crm_fulfillment.action_report_sale_return", ret.ids
+            )[0]
+        )
+        self.assertIn("Otorisasi Pengembalian", html)
+        self.assertNotIn("Return Authorization", html)
