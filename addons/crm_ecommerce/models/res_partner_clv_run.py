@@ -1,4 +1,3 @@
-import json
 import logging
 import time
 
@@ -348,48 +347,18 @@ class ResPartner(models.Model):
 
     @api.model
     def _clv_write(self, company, records, all_ids, partner_ids=None):
-        """Write ``records`` [(partner id, *values in CLV_COLUMNS order)],
-        sent as one JSON document, into the company's key of every column;
-        the customers without a purchase any more (not in ``all_ids``,
-        among ``partner_ids`` when given) lose theirs."""
-        key = str(company.id)
-        if records:
-            sets = SQL(", ").join(
-                SQL(
-                    "%(col)s = COALESCE(p.%(col)s, '{}'::jsonb)"
-                    " || jsonb_build_object(%(key)s::text, (v.e->>%(at)s)::%(type)s)",
-                    col=SQL.identifier(name),
-                    key=key,
-                    at=at,
-                    type=SQL(sql_type),
-                )
-                for at, (name, sql_type) in enumerate(CLV_COLUMNS, start=1)
-            )
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE res_partner p SET %s FROM jsonb_array_elements(%s::jsonb) AS v(e)"
-                    " WHERE p.id = (v.e->>0)::int",
-                    sets,
-                    json.dumps(records),
-                )
-            )
-        resets = SQL(", ").join(
-            SQL("%(col)s = %(col)s - %(key)s::text", col=SQL.identifier(name), key=key)
-            for name, _type in CLV_COLUMNS
-        )
-        among = (
-            SQL("AND id = ANY(%s::int[])", pg.int_array(partner_ids))
-            if partner_ids is not None
-            else SQL()
-        )
-        self.env.cr.execute(
-            SQL(
-                "UPDATE res_partner SET %s WHERE clv_frequency ? %s AND NOT (id = ANY(%s::int[])) %s",
-                resets,
-                key,
-                pg.int_array(all_ids),
-                among,
-            )
+        """Write ``records`` [(partner id, *values in CLV_COLUMNS order)]
+        into the company's key of every column; the customers without a
+        purchase any more (not in ``all_ids``, among ``partner_ids`` when
+        given) lose theirs."""
+        pg.write_company_figures(
+            self.env.cr,
+            "res_partner",
+            CLV_COLUMNS,
+            str(company.id),
+            records=records,
+            all_ids=all_ids,
+            partner_ids=partner_ids,
         )
 
     @api.model

@@ -441,52 +441,19 @@ class ResPartner(models.Model):
     @api.model
     def _rfm_write(self, company, records, all_ids, partner_ids=None):
         """Write the figures of ``records`` [(partner id, *figures in
-        RFM_COLUMNS order)], sent as one JSON document; returns the ids of
-        the customers whose figures were removed (no confirmed order any
-        more, so not in ``all_ids``; among ``partner_ids`` when given)."""
-        key = str(company.id)
-        sets = SQL(", ").join(
-            SQL(
-                "%(col)s = COALESCE(p.%(col)s, '{}'::jsonb) || jsonb_build_object(%(key)s::text, (v.e->>%(at)s)::%(type)s)",
-                col=SQL.identifier(name),
-                key=key,
-                at=at,
-                type=SQL(sql_type),
-            )
-            for at, (name, sql_type) in enumerate(RFM_COLUMNS, start=1)
+        RFM_COLUMNS order)]; returns the ids of the customers whose figures
+        were removed (no confirmed order any more, so not in ``all_ids``;
+        among ``partner_ids`` when given)."""
+        return pg.write_company_figures(
+            self.env.cr,
+            "res_partner",
+            RFM_COLUMNS,
+            str(company.id),
+            records=records,
+            all_ids=all_ids,
+            partner_ids=partner_ids,
+            marker="rfm_segment",
         )
-        if records:
-            # Each customer's figures, into the company's key of every column.
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE res_partner p SET %s FROM jsonb_array_elements(%s::jsonb) AS v(e)"
-                    " WHERE p.id = (v.e->>0)::int",
-                    sets,
-                    json.dumps(records),
-                )
-            )
-        # Customers without a confirmed order any more lose their figures:
-        # the company's key is removed from every column.
-        resets = SQL(", ").join(
-            SQL("%(col)s = %(col)s - %(key)s::text", col=SQL.identifier(name), key=key)
-            for name, _type in RFM_COLUMNS
-        )
-        among = (
-            SQL("AND id = ANY(%s::int[])", pg.int_array(partner_ids))
-            if partner_ids is not None
-            else SQL()
-        )
-        self.env.cr.execute(
-            SQL(
-                "UPDATE res_partner SET %s WHERE rfm_segment ? %s AND NOT (id = ANY(%s::int[])) %s"
-                " RETURNING id",
-                resets,
-                key,
-                pg.int_array(all_ids),
-                among,
-            )
-        )
-        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _rfm_write_snapshots(self, company, rows, records, now, targeted=False):

@@ -1,3 +1,4 @@
+import json
 from contextlib import contextmanager
 
 from odoo.tools import SQL
@@ -58,3 +59,54 @@ def analyze_stale(cr, tables):
     for table in stale:
         cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
     return stale
+
+
+def write_company_figures(cr, table, columns, key, *, records, all_ids, partner_ids, marker=None):
+    """Write company-dependent figures in two statements whatever their
+    number: ``records`` [(id, *values in ``columns`` order)], sent as one
+    JSON document, go into the company's ``key`` of each jsonb column of
+    ``columns`` [(name, SQL type)]; the rows that had figures and are not
+    in ``all_ids`` (among ``partner_ids`` when given) lose that key in every
+    column; who has figures is read from ``marker`` (default: the first
+    column; one with an index on its keys is best). Returns the ids of the
+    rows that lost them."""
+    if records:
+        sets = SQL(", ").join(
+            SQL(
+                "%(col)s = COALESCE(t.%(col)s, '{}'::jsonb)"
+                " || jsonb_build_object(%(key)s::text, (v.e->>%(at)s)::%(type)s)",
+                col=SQL.identifier(name),
+                key=key,
+                at=at,
+                type=SQL(sql_type),
+            )
+            for at, (name, sql_type) in enumerate(columns, start=1)
+        )
+        cr.execute(
+            SQL(
+                "UPDATE %s t SET %s FROM jsonb_array_elements(%s::jsonb) AS v(e)"
+                " WHERE t.id = (v.e->>0)::int",
+                SQL.identifier(table),
+                sets,
+                json.dumps(records),
+            )
+        )
+    resets = SQL(", ").join(
+        SQL("%(col)s = %(col)s - %(key)s::text", col=SQL.identifier(name), key=key)
+        for name, _type in columns
+    )
+    among = (
+        SQL("AND id = ANY(%s::int[])", int_array(partner_ids)) if partner_ids is not None else SQL()
+    )
+    cr.execute(
+        SQL(
+            "UPDATE %s SET %s WHERE %s ? %s AND NOT (id = ANY(%s::int[])) %s RETURNING id",
+            SQL.identifier(table),
+            resets,
+            SQL.identifier(marker or columns[0][0]),
+            key,
+            int_array(all_ids),
+            among,
+        )
+    )
+    return [row[0] for row in cr.fetchall()]
