@@ -1,25 +1,25 @@
 from odoo import fields, models
+from odoo.tools import SQL, drop_view_if_exists
 
 from ..tools import scoring
 
 
-class CrmCustomerScoreSnapshot(models.Model):
-    """The customer score and segment each month, for a trend.
+class CrmCustomerScoreHistory(models.Model):
+    """The customer score and segment of each month that is over: the
+    score trend's past (crm.customer.score.snapshot).
 
-    Written by the RFM computation only, for every customer on a month's
-    first run: no author or dates, and the customer is found through the
-    unique (customer, company, month) index, without one of its own."""
+    Written by the RFM computation only, on its first run of a month, from
+    the figures of the month before (res_partner_rfm._rfm_close_months):
+    no author or dates, and the customer is found through the unique
+    (customer, company, month) index, without one of its own."""
 
-    _name = "crm.customer.score.snapshot"
-    _description = "Customer Score Snapshot"
+    _name = "crm.customer.score.history"
+    _description = "Customer Score History"
     _order = "month desc"
-    _check_company_auto = True
     _log_access = False
 
-    partner_id = fields.Many2one(
-        "res.partner", required=True, ondelete="cascade", check_company=True
-    )
-    company_id = fields.Many2one("res.company", required=True, index=True)
+    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
     month = fields.Date(required=True)
     score = fields.Integer(aggregator="avg")
     segment = fields.Selection(scoring.SEGMENTS)
@@ -31,3 +31,42 @@ class CrmCustomerScoreSnapshot(models.Model):
             "One snapshot per month.",
         ),
     ]
+
+
+class CrmCustomerScoreSnapshot(models.Model):
+    """The customer score and segment each month, for a trend: the months
+    that are over (crm.customer.score.history), and the current month's
+    from the customer's figures, which a first computation so does not
+    write twice."""
+
+    _name = "crm.customer.score.snapshot"
+    _description = "Customer Score Snapshot"
+    _order = "month desc"
+    _auto = False
+    _log_access = False
+
+    partner_id = fields.Many2one("res.partner", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    month = fields.Date(readonly=True)
+    score = fields.Integer(aggregator="avg", readonly=True)
+    segment = fields.Selection(scoring.SEGMENTS, readonly=True)
+
+    def init(self):
+        drop_view_if_exists(self.env.cr, self._table)
+        # Ids: a past month's is its history row's doubled, the current
+        # month's its figures row's doubled plus one.
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE VIEW %s AS
+                SELECT h.id * 2 AS id, h.partner_id, h.company_id, h.month, h.score, h.segment
+                  FROM crm_customer_score_history h
+                 UNION ALL
+                SELECT f.id * 2 + 1, f.partner_id, f.company_id, f.rfm_month, f.customer_score,
+                       f.rfm_segment
+                  FROM crm_customer_figures f
+                 WHERE f.rfm_segment IS NOT NULL
+                """,
+                SQL.identifier(self._table),
+            )
+        )

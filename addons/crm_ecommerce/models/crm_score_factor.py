@@ -7,12 +7,12 @@ from ..tools import pg
 
 
 class CrmScoreFactor(models.Model):
-    """One line of a score's breakdown: its points and a sentence.
+    """One line of a lead score's breakdown: its points and a sentence.
 
-    Lines are rewritten by every scoring, three or more per customer and
-    lead: they keep no author or dates, and no index on the company (a
-    breakdown is read by its owner), so that a first scoring of a database
-    with history writes no more than each line needs."""
+    Lines are rewritten by every scoring, three or more per lead: they keep
+    no author or dates, so that a first scoring of a database with history
+    writes no more than each line needs. A customer's breakdown is kept
+    with its figures (crm.customer.score.line)."""
 
     _name = "crm.score.factor"
     _description = "Score Factor"
@@ -20,7 +20,6 @@ class CrmScoreFactor(models.Model):
     _check_company_auto = True
     _log_access = False
 
-    partner_id = fields.Many2one("res.partner", index=True, ondelete="cascade", check_company=True)
     lead_id = fields.Many2one("crm.lead", index=True, ondelete="cascade", check_company=True)
     company_id = fields.Many2one("res.company")
     sequence = fields.Integer()
@@ -29,19 +28,14 @@ class CrmScoreFactor(models.Model):
 
     @api.model
     def _replace(self, owner_field, owner_ids, company, factors):
-        """Replace the breakdowns of ``owner_ids`` (partners or leads) with
-        ``factors`` [(owner id, sequence, label, points)]: two statements
-        whatever their number, the lines sent as one JSON document. A
-        partner has one breakdown per company, a lead only one."""
+        """Replace the breakdowns of ``owner_ids`` (leads) with ``factors``
+        [(owner id, sequence, label, points)]: two statements whatever their
+        number, the lines sent as one JSON document."""
         owner = SQL.identifier(owner_field)
-        same_company = (
-            SQL("company_id = %s AND", company.id) if owner_field == "partner_id" else SQL()
-        )
-        # The owners' old lines (a partner's of this company only).
+        # The owners' old lines.
         self.env.cr.execute(
             SQL(
-                "DELETE FROM crm_score_factor WHERE %s %s = ANY(%s::int[])",
-                same_company,
+                "DELETE FROM crm_score_factor WHERE %s = ANY(%s::int[])",
                 owner,
                 pg.int_array(owner_ids),
             )

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from .crm_clv_fit import UNITS
 
@@ -92,3 +93,11 @@ class ResCompany(models.Model):
                 )
             if company.crm_clv_min_repeat_customers < 1:
                 raise ValidationError(self.env._("Predictions need at least one repeat customer."))
+
+    def unlink(self):
+        """A company's customer figures go with it (they have no foreign
+        key, see crm_customer_figures.py)."""
+        ids = self.ids
+        result = super().unlink()
+        self.env.cr.execute(SQL("DELETE FROM crm_customer_figures WHERE company_id = ANY(%s)", ids))
+        return result

@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, format_date
 
 from ..tools import clv
+from .res_partner_figures import figure_search
 
 GROUP = "crm_ecommerce.group_crm_ecommerce_user"
 
@@ -30,77 +31,89 @@ class ResPartner(models.Model):
     # res_partner_rfm.py).
     clv_frequency = fields.Integer(
         string="Repeat Purchases",
-        company_dependent=True,
+        compute="_compute_crm_figures",
+        search=figure_search("clv_frequency"),
         readonly=True,
         groups=GROUP,
-        index=False,
         help="Days with a confirmed purchase after the first one.",
     )
     clv_first_purchase = fields.Date(
-        string="First Purchase", company_dependent=True, readonly=True, groups=GROUP, index=False
+        string="First Purchase",
+        compute="_compute_crm_figures",
+        search=figure_search("clv_first_purchase"),
+        readonly=True,
+        groups=GROUP,
     )
     clv_last_purchase = fields.Date(
-        string="Last Purchase", company_dependent=True, readonly=True, groups=GROUP, index=False
+        string="Last Purchase",
+        compute="_compute_crm_figures",
+        search=figure_search("clv_last_purchase"),
+        readonly=True,
+        groups=GROUP,
     )
     clv_date = fields.Date(
-        string="Predicted On", company_dependent=True, readonly=True, groups=GROUP, index=False
+        string="Predicted On",
+        compute="_compute_crm_figures",
+        search=figure_search("clv_date"),
+        readonly=True,
+        groups=GROUP,
     )
     clv_fit_date = fields.Date(
         string="Fit Of",
-        company_dependent=True,
+        compute="_compute_crm_figures",
+        search=figure_search("clv_fit_date"),
         readonly=True,
         groups=GROUP,
-        index=False,
         help="The day of the fit whose parameters made these predictions.",
     )
     clv_predicted_orders = fields.Float(
         string="Predicted Orders (90 days)",
-        company_dependent=True,
+        compute="_compute_crm_figures",
+        search=figure_search("clv_predicted_orders"),
         readonly=True,
         aggregator="sum",
         groups=GROUP,
-        index=False,
     )
     clv_probability_alive = fields.Float(
         string="Probability Active",
-        company_dependent=True,
+        compute="_compute_crm_figures",
+        search=figure_search("clv_probability_alive"),
         readonly=True,
         aggregator="avg",
         groups=GROUP,
-        index=False,
         help="How likely the customer still buys from the shop, from the number and "
         "timing of their purchases.",
     )
     clv_next_order_date = fields.Date(
         string="Expected Next Order",
-        company_dependent=True,
+        compute="_compute_crm_figures",
+        search=figure_search("clv_next_order_date"),
         readonly=True,
         groups=GROUP,
-        index=False,
         help="If still a customer: half of the customers like this one order again by then.",
     )
     clv_expected_spend = fields.Float(
         string="Expected Spend per Order",
-        company_dependent=True,
+        compute="_compute_crm_figures",
+        search=figure_search("clv_expected_spend"),
         readonly=True,
         aggregator="avg",
         groups=GROUP,
-        index=False,
     )
     clv_predicted_value = fields.Float(
         string="Predicted 12-Month Value",
-        company_dependent=True,
+        compute="_compute_crm_figures",
+        search=figure_search("clv_predicted_value"),
         readonly=True,
         aggregator="sum",
         groups=GROUP,
-        index=False,
         help="Expected untaxed sales over the next 12 months, discounted at the company's rate.",
     )
     clv_signature = fields.Char(
-        company_dependent=True,
+        compute="_compute_crm_figures",
+        search=figure_search("clv_signature"),
         readonly=True,
         groups=GROUP,
-        index=False,
         help="Technical: what was last written, to skip unchanged customers.",
     )
     clv_status = fields.Selection(

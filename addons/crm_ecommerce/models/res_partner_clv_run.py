@@ -71,9 +71,9 @@ INPUT_NAMES = ("ids", "firsts", "lasts", "x", "recency", "age", "spend", "facts"
 CLV_QUERY = """
 SELECT i.partner_id, i.first_day, i.last_day, i.x, i.recency, i.age, i.spend,
        concat_ws('|', i.x, i.first_day, i.last_day, round(i.spend::numeric, 2)) AS facts,
-       rp.clv_signature->>%(key)s AS stored_signature
+       cf.clv_signature AS stored_signature
   FROM (%(inputs)s) i
-  JOIN res_partner rp ON rp.id = i.partner_id
+  LEFT JOIN crm_customer_figures cf ON cf.partner_id = i.partner_id AND cf.company_id = %(company)s
  ORDER BY i.partner_id
 """
 
@@ -152,7 +152,7 @@ class ResPartner(models.Model):
                         today=today,
                         targets=targets,
                     ),
-                    key=str(company.id),
+                    company=company.id,
                 )
             )
             rows = self.env.cr.fetchall()
@@ -351,11 +351,10 @@ class ResPartner(models.Model):
         into the company's key of every column; the customers without a
         purchase any more (not in ``all_ids``, among ``partner_ids`` when
         given) lose theirs."""
-        pg.write_company_figures(
+        pg.write_figures(
             self.env.cr,
-            "res_partner",
             CLV_COLUMNS,
-            str(company.id),
+            company.id,
             records=records,
             all_ids=all_ids,
             partner_ids=partner_ids,
@@ -368,19 +367,16 @@ class ResPartner(models.Model):
         usual-gap rule; one query."""
         if not self._clv_churn_follows_predictions(company):
             return None
-        key = str(company.id)
         among = (
-            SQL("AND id = ANY(%s::int[])", pg.int_array(partner_ids))
+            SQL("AND partner_id = ANY(%s::int[])", pg.int_array(partner_ids))
             if partner_ids is not None
             else SQL()
         )
         self.env.cr.execute(
             SQL(
-                "SELECT id, (clv_probability_alive->>%s)::float8 FROM res_partner"
-                " WHERE clv_probability_alive ? %s AND clv_probability_alive->>%s IS NOT NULL %s",
-                key,
-                key,
-                key,
+                "SELECT partner_id, clv_probability_alive FROM crm_customer_figures"
+                " WHERE company_id = %s AND clv_probability_alive IS NOT NULL %s",
+                company.id,
                 among,
             )
         )

@@ -1,4 +1,3 @@
-import json
 from datetime import timedelta
 from operator import itemgetter
 
@@ -9,6 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..tools import pg, scoring
+from .res_partner_figures import figure_search
 
 GROUP = "crm_ecommerce.group_crm_ecommerce_user"
 
@@ -26,6 +26,9 @@ RFM_COLUMNS = (
     ("rfm_order_gap", "float8"),
     ("rfm_signature", "text"),
 )
+# Written with the figures: the month they are of (the score trend's
+# current month) and the breakdown's lines.
+RFM_WRITTEN = (*RFM_COLUMNS, ("rfm_month", "date"), ("score_factors", "jsonb"))
 
 # All customers of a company in one statement: last order day (in the
 # company's timezone), orders and net revenue in the window (refunds
@@ -89,11 +92,10 @@ figures AS (
 population AS (
     SELECT partner_id, last_order, frequency, monetary FROM figures
      UNION ALL
-    SELECT id, (rfm_last_order_date->>%(key)s)::date, (rfm_frequency->>%(key)s)::int,
-           (rfm_monetary->>%(key)s)::float8
-      FROM res_partner
-     WHERE %(targets)s::int[] IS NOT NULL AND rfm_segment ? %(key)s
-       AND NOT (id = ANY(%(targets)s::int[]))
+    SELECT partner_id, rfm_last_order_date, rfm_frequency, rfm_monetary
+      FROM crm_customer_figures
+     WHERE %(targets)s::int[] IS NOT NULL AND company_id = %(company)s
+       AND rfm_segment IS NOT NULL AND NOT (partner_id = ANY(%(targets)s::int[]))
 ),
 ranked AS (
     SELECT partner_id,
@@ -114,11 +116,11 @@ SELECT f.partner_id, f.last_order, f.frequency, f.order_count, f.monetary, f.med
             ELSE ceil(5.0 * k.f_rank / d.f_n)::int END AS f_score,
        CASE WHEN d.m_n <= 1 THEN %(single_monetary)s WHEN k.m_rank = 1 THEN 1
             ELSE ceil(5.0 * k.m_rank / d.m_n)::int END AS m_score,
-       rp.rfm_signature->>%(key)s AS stored_signature
+       cf.rfm_signature AS stored_signature
   FROM figures f
   JOIN ranked k ON k.partner_id = f.partner_id
  CROSS JOIN distinct_values d
-  JOIN res_partner rp ON rp.id = f.partner_id
+ LEFT JOIN crm_customer_figures cf ON cf.partner_id = f.partner_id AND cf.company_id = %(company)s
 """
 
 # What the figures are read from: analyzed first when their statistics are
@@ -126,6 +128,7 @@ SELECT f.partner_id, f.last_order, f.frequency, f.order_count, f.monetary, f.med
 RFM_TABLES = (
     "sale_order",
     "res_partner",
+    "crm_customer_figures",
     "account_move",
     "account_move_line",
     "sale_order_line_invoice_rel",
@@ -146,68 +149,100 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # Internal figures: readable by the customer-intelligence group only
-    # (salespeople get it), never by other employees or portal users.
-    # Company-dependent fields get a "has a value" index by default; only
-    # the segment's is kept (the insights list is the customers that have
-    # one): the others sort out nothing, and each costs every write of the
-    # figures an index entry (see migrations/18.0.1.2.0).
+    # (salespeople get it), never by other employees or portal users. Kept
+    # in crm_customer_figures, one row per customer and company, and read,
+    # searched, sorted and grouped there (res_partner_figures.py).
     rfm_recency_score = fields.Integer(
-        string="Recency Score", company_dependent=True, readonly=True, groups=GROUP, index=False
+        string="Recency Score",
+        compute="_compute_crm_figures",
+        search=figure_search("rfm_recency_score"),
+        readonly=True,
+        groups=GROUP,
     )
     rfm_frequency_score = fields.Integer(
-        string="Frequency Score", company_dependent=True, readonly=True, groups=GROUP, index=False
+        string="Frequency Score",
+        compute="_compute_crm_figures",
+        search=figure_search("rfm_frequency_score"),
+        readonly=True,
+        groups=GROUP,
     )
     rfm_monetary_score = fields.Integer(
-        string="Monetary Score", company_dependent=True, readonly=True, groups=GROUP, index=False
+        string="Monetary Score",
+        compute="_compute_crm_figures",
+        search=figure_search("rfm_monetary_score"),
+        readonly=True,
+        groups=GROUP,
     )
     rfm_segment = fields.Selection(
         scoring.SEGMENTS,
         string="Segment",
-        company_dependent=True,
+        compute="_compute_crm_figures",
+        search=figure_search("rfm_segment"),
         readonly=True,
         groups=GROUP,
         group_expand="_read_group_rfm_segment",
     )
     customer_score = fields.Integer(
-        company_dependent=True, readonly=True, aggregator="avg", groups=GROUP, index=False
+        compute="_compute_crm_figures",
+        search=figure_search("customer_score"),
+        readonly=True,
+        aggregator="avg",
+        groups=GROUP,
     )
-    churn_risk = fields.Boolean(company_dependent=True, readonly=True, groups=GROUP, index=False)
-    rfm_last_order_date = fields.Date(
-        string="Last Order",
-        company_dependent=True,
+    churn_risk = fields.Boolean(
+        compute="_compute_crm_figures",
+        search=figure_search("churn_risk"),
         readonly=True,
         groups=GROUP,
-        index=False,
+    )
+    rfm_last_order_date = fields.Date(
+        string="Last Order",
+        compute="_compute_crm_figures",
+        search=figure_search("rfm_last_order_date"),
+        readonly=True,
+        groups=GROUP,
     )
     rfm_recency_days = fields.Integer(
         string="Days Since Last Order", compute="_compute_rfm_recency_days", groups=GROUP
     )
     rfm_frequency = fields.Integer(
-        string="Orders in Window", company_dependent=True, readonly=True, groups=GROUP, index=False
+        string="Orders in Window",
+        compute="_compute_crm_figures",
+        search=figure_search("rfm_frequency"),
+        readonly=True,
+        groups=GROUP,
     )
     rfm_order_count = fields.Integer(
-        string="Orders", company_dependent=True, readonly=True, groups=GROUP, index=False
+        string="Orders",
+        compute="_compute_crm_figures",
+        search=figure_search("rfm_order_count"),
+        readonly=True,
+        groups=GROUP,
     )
     rfm_monetary = fields.Float(
         string="Net Revenue",
-        company_dependent=True,
+        compute="_compute_crm_figures",
+        search=figure_search("rfm_monetary"),
         readonly=True,
         aggregator="sum",
         groups=GROUP,
-        index=False,
     )
     rfm_order_gap = fields.Float(
-        string="Usual Gap (days)", company_dependent=True, readonly=True, groups=GROUP, index=False
+        string="Usual Gap (days)",
+        compute="_compute_crm_figures",
+        search=figure_search("rfm_order_gap"),
+        readonly=True,
+        groups=GROUP,
     )
     rfm_signature = fields.Char(
-        company_dependent=True,
+        compute="_compute_crm_figures",
+        search=figure_search("rfm_signature"),
         readonly=True,
         groups=GROUP,
         help="Technical: what was last written, to skip unchanged customers.",
-        index=False,
     )
     score_factor_ids = fields.One2many(
-        "crm.score.factor",
+        "crm.customer.score.line",
         "partner_id",
         string="Why This Score",
         domain=lambda self: [("company_id", "=", self.env.company.id)],
@@ -321,9 +356,12 @@ class ResPartner(models.Model):
                     single_monetary=RFM_SINGLE["monetary"],
                 )
             )
-            rows = self.env.cr.dictfetchall()
+            # (partner id, last order, frequency, orders, monetary, median
+            # gap, r, f, m, stored signature), as RFM_QUERY selects them.
+            rows = self.env.cr.fetchall()
+        all_ids = [row[0] for row in rows]
         today = pytz.utc.localize(now).astimezone(pytz.timezone(tz)).date()
-        rule_points = self._rfm_rule_matches(self.browse([row["partner_id"] for row in rows]))
+        rule_points = self._rfm_rule_matches(self.browse(all_ids))
         # The loop runs for every customer: plain locals, no ORM access.
         # A customer to write is a record (id, *figures, signature).
         records = []
@@ -336,17 +374,14 @@ class ResPartner(models.Model):
         # active below the company's threshold (res_partner_clv.py).
         alive = self._clv_alive(company, partner_ids)
         alive_below = company.crm_clv_alive_threshold / 100
-        for row in rows:
-            r, f, m = row["r_score"], row["f_score"], row["m_score"]
+        for partner_id, last, frequency, count, monetary, median_gap, r, f, m, stored in rows:
             rfm = (points["recency"][r], points["frequency"][f], points["monetary"][m])
-            gap = round(float(row["median_gap"] or 0.0), 2)
-            last = row["last_order"]
-            count = row["order_count"]
+            gap = round(float(median_gap or 0.0), 2)
             if alive is None:
                 churn = count >= 2 and gap > 0 and (today - last).days > churn_factor * gap
             else:
-                churn = alive.get(row["partner_id"], 1.0) < alive_below
-            rules = rule_points.get(row["partner_id"])
+                churn = alive.get(partner_id, 1.0) < alive_below
+            rules = rule_points.get(partner_id)
             if rules:
                 matches = [(dim, pts, None, 0) for dim, pts in zip(points, rfm, strict=True)]
                 score = scoring.finish(scoring.apply_caps(matches + rules))[0]
@@ -360,30 +395,32 @@ class ResPartner(models.Model):
                 score,
                 bool(churn),
                 last.isoformat(),
-                row["frequency"],
+                frequency,
                 count,
-                round(float(row["monetary"]), 2),
+                round(float(monetary), 2),
                 gap,
             )
             signature = "|".join(map(str, computed))
-            if signature != row["stored_signature"]:
-                records.append((row["partner_id"], *computed, signature))
+            if signature != stored:
+                records.append((partner_id, *computed, signature))
         # This call writes the first ones by id; the next, the rest.
         records.sort(key=itemgetter(0))
         remaining = max(len(records) - limit, 0) if limit is not None else 0
         records = records[:limit]
         factors = self._rfm_factors(company, records, rule_points, points)
-        changed_ids = [record[0] for record in records]
-        reset_ids = self._rfm_write(
-            company, records, [row["partner_id"] for row in rows], partner_ids
+        month = now.date().replace(day=1)
+        self._rfm_close_months(company, month, partner_ids)
+        # Each with its month and breakdown; customers who lost their
+        # figures lose both with them.
+        self._rfm_write(
+            company,
+            [(*record, month.isoformat(), factors[record[0]]) for record in records],
+            all_ids,
+            partner_ids,
         )
-        # Customers who lost their figures lose their breakdown with them.
-        self.env["crm.score.factor"]._replace(
-            "partner_id", changed_ids + reset_ids, company, factors
-        )
-        self._rfm_write_snapshots(company, rows, records, now, targeted=partner_ids is not None)
         self.invalidate_model([name for name, _type in RFM_COLUMNS] + ["rfm_recency_days"])
-        self.env["crm.score.factor"].invalidate_model()
+        self.env["crm.customer.score.line"].invalidate_model()
+        self.env["crm.customer.score.snapshot"].invalidate_model()
         return len(rows), len(records), remaining
 
     @api.model
@@ -396,34 +433,25 @@ class ResPartner(models.Model):
 
     @api.model
     def _rfm_factors(self, company, records, rule_points, points):
-        """The breakdown lines [(partner id, sequence, label, points)] of the
-        customers to write (``records``, as _rfm_write takes them): their
-        three RFM sentences, translated once per run and not once per
-        customer, then their rules' lines, caps and clamp."""
-        symbol = company.currency_id.symbol
-        recency = self.env._("Recency %(score)s/5: last order on %(date)s")
-        frequency_one = self.env._("Frequency %(score)s/5: 1 order in the window")
-        frequency = self.env._("Frequency %(score)s/5: %(count)s orders in the window")
-        monetary = self.env._("Monetary %(score)s/5: %(amount)s net revenue")
-        factors = []
-        for partner_id, r, f, m, _seg, _score, _churn, day, orders, _n, amount, *_rest in records:
-            lines = [
-                (recency % {"score": r, "date": day}, points["recency"][r]),
-                (
-                    (frequency_one if orders == 1 else frequency) % {"score": f, "count": orders},
-                    points["frequency"][f],
-                ),
-                (
-                    monetary % {"score": m, "amount": f"{amount:,.2f} {symbol}"},
-                    points["monetary"][m],
-                ),
-            ]
+        """The breakdown lines that follow the three RFM sentences, as
+        {partner id: [[label, points], ...] or None}, of the customers to
+        write (``records``, as _rfm_write takes them): their rules' lines,
+        caps and clamp. The RFM sentences are made from the figures when
+        they are read (crm.customer.score.line), in the reader's language:
+        a customer no rule matches has nothing more to keep."""
+        factors = {}
+        for partner_id, r, f, m, *_rest in records:
             rules = rule_points.get(partner_id)
-            if rules:
-                lines = scoring.finish(
-                    scoring.apply_caps([(label, pts, None, 0) for label, pts in lines] + rules)
-                )[1]
-            factors.extend((partner_id, seq, label, pts) for seq, (label, pts) in enumerate(lines))
+            if not rules:
+                factors[partner_id] = None
+                continue
+            rfm = [
+                ("recency", points["recency"][r], None, 0),
+                ("frequency", points["frequency"][f], None, 0),
+                ("monetary", points["monetary"][m], None, 0),
+            ]
+            lines = scoring.finish(scoring.apply_caps(rfm + rules))[1]
+            factors[partner_id] = [[label, pts] for label, pts in lines[3:]]
         return factors
 
     @api.model
@@ -441,14 +469,13 @@ class ResPartner(models.Model):
     @api.model
     def _rfm_write(self, company, records, all_ids, partner_ids=None):
         """Write the figures of ``records`` [(partner id, *figures in
-        RFM_COLUMNS order)]; returns the ids of the customers whose figures
+        RFM_WRITTEN order)]; returns the ids of the customers whose figures
         were removed (no confirmed order any more, so not in ``all_ids``;
         among ``partner_ids`` when given)."""
-        return pg.write_company_figures(
+        return pg.write_figures(
             self.env.cr,
-            "res_partner",
-            RFM_COLUMNS,
-            str(company.id),
+            RFM_WRITTEN,
+            company.id,
             records=records,
             all_ids=all_ids,
             partner_ids=partner_ids,
@@ -456,43 +483,42 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _rfm_write_snapshots(self, company, rows, records, now, targeted=False):
-        """Snapshot the customers written (``records``, as _rfm_write takes
-        them); on the month's first full run, all (those left to a later
-        batch of a first run are snapshotted when they are written)."""
-        names = [name for name, _type in RFM_COLUMNS]
-        score_at, segment_at = names.index("customer_score"), names.index("rfm_segment")
-        month = now.date().replace(day=1)
-        snapshots = [
-            (record[0], record[score_at + 1], record[segment_at + 1]) for record in records
-        ]
-        # sudo: whether the company has snapshots of this month yet, for the
-        # computation that writes them (the cron's, or a manager's).
-        Snapshot = self.env["crm.customer.score.snapshot"].sudo()
-        if not targeted and not Snapshot.search_count(
-            [("company_id", "=", company.id), ("month", "=", month)], limit=1
-        ):
-            written = {record[0] for record in records}
-            for row in rows:
-                if row["partner_id"] not in written and row["stored_signature"]:
-                    stored = row["stored_signature"].split("|")
-                    snapshots.append((row["partner_id"], int(stored[score_at]), stored[segment_at]))
-        if not snapshots:
-            return
-        # This month's score and segment of each customer, replacing those
-        # of an earlier run of the month.
+    def _rfm_close_months(self, company, month, partner_ids=None):
+        """Keep the score and segment of the months that are over in the
+        trend's history, before figures of ``month`` replace them: the
+        company's customers whose figures are of an earlier month (among
+        ``partner_ids`` when given), in two statements; none on the other
+        runs of a month."""
+        among = (
+            SQL("AND f.partner_id = ANY(%s::int[])", pg.int_array(partner_ids))
+            if partner_ids is not None
+            else SQL()
+        )
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO crm_customer_score_snapshot (partner_id, company_id, month, score, segment)
-                SELECT (v.e->>0)::int, %(company)s, %(month)s, (v.e->>1)::int, v.e->>2
-                  FROM jsonb_array_elements(%(snapshots)s::jsonb) AS v(e)
+                INSERT INTO crm_customer_score_history (partner_id, company_id, month, score, segment)
+                SELECT f.partner_id, f.company_id, f.rfm_month, f.customer_score, f.rfm_segment
+                  FROM crm_customer_figures f
+                 WHERE f.company_id = %(company)s AND f.rfm_segment IS NOT NULL
+                   AND f.rfm_month < %(month)s %(among)s
+                   AND EXISTS (SELECT 1 FROM res_partner p WHERE p.id = f.partner_id)
                 ON CONFLICT (partner_id, company_id, month)
                 DO UPDATE SET score = EXCLUDED.score, segment = EXCLUDED.segment
                 """,
                 company=company.id,
                 month=month,
-                snapshots=json.dumps(snapshots),
+                among=among,
             )
         )
-        self.env["crm.customer.score.snapshot"].invalidate_model()
+        if self.env.cr.rowcount:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE crm_customer_figures f SET rfm_month = %s WHERE f.company_id = %s"
+                    " AND f.rfm_segment IS NOT NULL AND f.rfm_month < %s %s",
+                    month,
+                    company.id,
+                    month,
+                    among,
+                )
+            )

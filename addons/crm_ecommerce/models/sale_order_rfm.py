@@ -26,10 +26,11 @@ class SaleOrder(models.Model):
         for company, partner_ids in by_company.items():
             self.env.cr.execute(
                 SQL(
-                    "SELECT id FROM res_partner WHERE id = ANY(%s::int[])"
-                    " AND NOT COALESCE(rfm_segment ? %s, false)",
+                    "SELECT t.id FROM unnest(%s::int[]) AS t(id) WHERE NOT EXISTS ("
+                    "SELECT 1 FROM crm_customer_figures f WHERE f.partner_id = t.id"
+                    " AND f.company_id = %s AND f.rfm_segment IS NOT NULL)",
                     pg.int_array(partner_ids),
-                    str(company.id),
+                    company.id,
                 )
             )
             new_ids = [row[0] for row in self.env.cr.fetchall()]

@@ -5,6 +5,7 @@ from . import (
     test_day_one,
     test_i18n_id,
     test_lead_scoring,
+    test_migrations,
     test_rfm,
     test_scoring_tools,
     test_screens,

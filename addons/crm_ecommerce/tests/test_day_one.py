@@ -11,7 +11,6 @@ from odoo.tools import SQL
 
 from ..hooks import post_init_hook
 from ..models import crm_scoring_rule
-from ..models.res_partner_rfm import RFM_COLUMNS
 from ..tools import pg
 from .common import IntelligenceCase
 
@@ -158,18 +157,15 @@ class TestFirstRun(IntelligenceCase):
         # Customers and leads of before the install: no figures, no score, no
         # band, no breakdown (the orders above scored their first ones).
         self.env.flush_all()
-        resets = SQL(", ").join(
-            SQL("%s = NULL", SQL.identifier(name)) for name, _type in RFM_COLUMNS
-        )
         self.env.cr.execute(
-            SQL("UPDATE res_partner SET %s WHERE id = ANY(%s)", resets, self.customers.ids)
-        )
-        self.env.cr.execute(
-            SQL("DELETE FROM crm_score_factor WHERE partner_id = ANY(%s)", self.customers.ids)
+            SQL(
+                "DELETE FROM crm_customer_figures WHERE partner_id = ANY(%s)",
+                self.customers.ids,
+            )
         )
         self.env.cr.execute(
             SQL(
-                "DELETE FROM crm_customer_score_snapshot WHERE partner_id = ANY(%s)",
+                "DELETE FROM crm_customer_score_history WHERE partner_id = ANY(%s)",
                 self.customers.ids,
             )
         )

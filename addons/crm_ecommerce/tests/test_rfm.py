@@ -57,6 +57,58 @@ class TestRfm(IntelligenceCase):
         self.assertEqual(self.a.rfm_recency_days, 5)
         snapshot = self.a.score_snapshot_ids
         self.assertEqual((snapshot.score, snapshot.segment), (80, "champions"))
+        # Sorted and searched in SQL on the figures, as a stored field.
+        customers = self.a + self.b + self.c + self.d + self.e
+        Partner = self.env["res.partner"]
+        self.assertEqual(
+            Partner.search([("id", "in", customers.ids)], order="customer_score desc").ids,
+            customers.ids,
+        )
+        self.assertEqual(
+            Partner.search([("id", "in", customers.ids), ("customer_score", ">=", 40)]),
+            self.a + self.b + self.c,
+        )
+        self.assertEqual(
+            Partner.search([("id", "in", customers.ids), ("rfm_segment", "!=", "champions")]),
+            self.c + self.d + self.e,
+        )
+
+    def test_the_trend_keeps_each_month_and_the_current_one(self):
+        """A run shows this month's score in the trend without storing it
+        twice; the first run of the next month keeps the month that ended
+        (as it was last computed) and shows the new one beside it, for the
+        customers it rewrites and those it leaves unchanged alike."""
+        History = self.env["crm.customer.score.history"]
+        Partner = self.env["res.partner"]
+        both = self.a + self.b
+
+        def trend(partner):
+            return partner.score_snapshot_ids.mapped(
+                lambda snap: (str(snap.month), snap.segment, snap.score)
+            )
+
+        with freeze_time("2026-03-10 10:00:00"):
+            self._order(self.a, amount=100)
+            self._order(self.b, amount=50)
+            Partner._rfm_recompute_company()
+            march = {p: ("2026-03-01", p.rfm_segment, p.customer_score) for p in both}
+            self.assertFalse(History.search_count([("partner_id", "in", both.ids)]))
+            for partner in both:
+                self.assertEqual(trend(partner), [march[partner]])
+        with freeze_time("2026-04-02 10:00:00"):
+            self._order(self.b, amount=500)
+            Partner._rfm_recompute_company()
+            self.env.invalidate_all()
+            for partner in both:
+                with self.subTest(partner=partner.name):
+                    now = ("2026-04-01", partner.rfm_segment, partner.customer_score)
+                    self.assertEqual(trend(partner), [now, march[partner]])
+            # The one whose figures changed was kept as it was in March.
+            self.assertNotEqual(march[self.b][2], self.b.customer_score)
+            self.assertEqual(History.search_count([("partner_id", "in", both.ids)]), 2)
+            # A second run of the month keeps nothing more.
+            Partner._rfm_recompute_company()
+            self.assertEqual(History.search_count([("partner_id", "in", both.ids)]), 2)
 
     def test_a_customer_without_orders_any_more_loses_score_and_breakdown(self):
         order = self._order(self.a, days_ago=5, amount=100)

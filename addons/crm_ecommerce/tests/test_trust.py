@@ -449,9 +449,17 @@ class TestCompanyFigures(IntelligenceCase):
         self.assertFalse(any("200.00" in name for name in seen.score_factor_ids.mapped("name")))
         self.assertEqual(seen.score_snapshot_ids.company_id, self.company_b)
         self.assertFalse(seen.crm_next_product_ids)
-        for model in ("crm.score.factor", "crm.customer.score.snapshot"):
+        for model in ("crm.customer.score.line", "crm.customer.score.snapshot"):
             found = self.env[model].with_user(self.user_b).search([("partner_id", "=", seen.id)])
             self.assertEqual(found.company_id, self.company_b, model)
+        rows = (
+            self.env["crm.customer.figures"]
+            .with_user(self.user_b)
+            .search_read([("partner_id", "=", seen.id)], ["company_id", "rfm_monetary"])
+        )
+        self.assertEqual(
+            [(row["company_id"], row["rfm_monetary"]) for row in rows], [(self.company_b.id, 900)]
+        )
         self.assertFalse(self.env["crm.product.affinity"].with_user(self.user_b).search_count([]))
         with self.assertRaises(AccessError):
             seen.with_company(self.company).read(["rfm_monetary"])

@@ -61,50 +61,53 @@ def analyze_stale(cr, tables):
     return stale
 
 
-def write_company_figures(cr, table, columns, key, *, records, all_ids, partner_ids, marker=None):
-    """Write company-dependent figures in two statements whatever their
-    number: ``records`` [(id, *values in ``columns`` order)], sent as one
-    JSON document, go into the company's ``key`` of each jsonb column of
-    ``columns`` [(name, SQL type)]; the rows that had figures and are not
-    in ``all_ids`` (among ``partner_ids`` when given) lose that key in every
-    column; who has figures is read from ``marker`` (default: the first
-    column; one with an index on its keys is best). Returns the ids of the
-    rows that lost them."""
+def write_figures(cr, columns, company_id, *, records, all_ids, partner_ids, marker=None):
+    """Write customers' figures into crm_customer_figures in two statements
+    whatever their number: ``records`` [(partner id, *values in ``columns``
+    order)], sent as one JSON document, go into the customer's row of the
+    company ``company_id`` (created if missing; the other columns of a row
+    that exists are left as they are); the customers that had figures
+    (``marker`` not null, default the first column) and are not in
+    ``all_ids`` (among ``partner_ids`` when given) lose them: every column
+    of ``columns`` set to null. Returns the ids of the customers that lost
+    them."""
     if records:
-        sets = SQL(", ").join(
-            SQL(
-                "%(col)s = COALESCE(t.%(col)s, '{}'::jsonb)"
-                " || jsonb_build_object(%(key)s::text, (v.e->>%(at)s)::%(type)s)",
-                col=SQL.identifier(name),
-                key=key,
-                at=at,
-                type=SQL(sql_type),
-            )
-            for at, (name, sql_type) in enumerate(columns, start=1)
-        )
+        names = SQL(", ").join(SQL.identifier(name) for name, _type in columns)
         cr.execute(
             SQL(
-                "UPDATE %s t SET %s FROM jsonb_array_elements(%s::jsonb) AS v(e)"
-                " WHERE t.id = (v.e->>0)::int",
-                SQL.identifier(table),
-                sets,
-                json.dumps(records),
+                """
+                INSERT INTO crm_customer_figures (partner_id, company_id, %(names)s)
+                SELECT (v.e->>0)::int, %(company)s, %(values)s
+                  FROM jsonb_array_elements(%(records)s::jsonb) AS v(e)
+                ON CONFLICT (partner_id, company_id) DO UPDATE SET %(updates)s
+                """,
+                names=names,
+                company=company_id,
+                values=SQL(", ").join(
+                    SQL("(v.e->>%s)::%s", at, SQL(sql_type))
+                    if sql_type != "jsonb"
+                    else SQL("v.e->%s", at)
+                    for at, (_name, sql_type) in enumerate(columns, start=1)
+                ),
+                records=json.dumps(records),
+                updates=SQL(", ").join(
+                    SQL("%(col)s = EXCLUDED.%(col)s", col=SQL.identifier(name))
+                    for name, _type in columns
+                ),
             )
         )
-    resets = SQL(", ").join(
-        SQL("%(col)s = %(col)s - %(key)s::text", col=SQL.identifier(name), key=key)
-        for name, _type in columns
-    )
     among = (
-        SQL("AND id = ANY(%s::int[])", int_array(partner_ids)) if partner_ids is not None else SQL()
+        SQL("AND partner_id = ANY(%s::int[])", int_array(partner_ids))
+        if partner_ids is not None
+        else SQL()
     )
     cr.execute(
         SQL(
-            "UPDATE %s SET %s WHERE %s ? %s AND NOT (id = ANY(%s::int[])) %s RETURNING id",
-            SQL.identifier(table),
-            resets,
+            "UPDATE crm_customer_figures SET %s WHERE company_id = %s AND %s IS NOT NULL"
+            " AND NOT (partner_id = ANY(%s::int[])) %s RETURNING partner_id",
+            SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name, _type in columns),
+            company_id,
             SQL.identifier(marker or columns[0][0]),
-            key,
             int_array(all_ids),
             among,
         )

@@ -29,7 +29,14 @@ def migrate(cr, version):
     a first run: what each row needs, and nothing that nothing reads."""
     for index in INDEXES:
         cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))
-    for table in ("crm_score_factor", "crm_customer_score_snapshot"):
+    # The snapshots' table is crm_customer_score_history since 18.0.1.4.0
+    # (its pre-migration renames it before this runs, on an update from
+    # before 18.0.1.2.0): whichever of the names is a table.
+    cr.execute(
+        "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname IN"
+        " ('crm_score_factor', 'crm_customer_score_snapshot', 'crm_customer_score_history')"
+    )
+    for (table,) in cr.fetchall():
         cr.execute(
             SQL(
                 "ALTER TABLE %s %s",
