@@ -102,11 +102,16 @@ class ResPartner(models.Model):
         most ``batch_size`` customers written per company and call, with the
         progress for the cron runner, as _cron_compute_rfm does. When all
         are written, the RFM run is triggered: churn risk follows the new
-        probabilities."""
+        probabilities. A call that a concurrent transaction made fail starts
+        again (pg.retry_in_cron)."""
         if not clv.available():
             _logger.info("Customer predictions skipped: install scipy to enable them.")
             self.env["ir.cron"]._notify_progress(done=0, remaining=0)
             return
+        pg.retry_in_cron(self.env, lambda: self._cron_clv_once(batch_size))
+
+    @api.model
+    def _cron_clv_once(self, batch_size):
         done = remaining = 0
         for company in self.env["res.company"].search([("active", "=", True)]):
             _customers, written, left = self.with_company(company)._clv_compute(limit=batch_size)

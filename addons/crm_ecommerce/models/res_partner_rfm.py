@@ -275,7 +275,13 @@ class ResPartner(models.Model):
         """Every company's customers, at most ``batch_size`` written per
         company and call, with the progress for the cron runner: it commits
         each call and calls again while customers remain to be written (all
-        of them on the first run of a database with history, few at night)."""
+        of them on the first run of a database with history, few at night).
+        A call that a concurrent transaction made fail starts again
+        (pg.retry_in_cron)."""
+        pg.retry_in_cron(self.env, lambda: self._cron_compute_rfm_once(batch_size))
+
+    @api.model
+    def _cron_compute_rfm_once(self, batch_size):
         done = remaining = 0
         for company in self.env["res.company"].search([("active", "=", True)]):
             _customers, written, left = self.with_company(company)._rfm_compute(limit=batch_size)

@@ -1,7 +1,14 @@
 import json
+import logging
+import random
+import time
 from contextlib import contextmanager
 
+from psycopg2 import errors
+
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 # Settings for the nightly aggregates over a shop's whole history. With
 # PostgreSQL's default 4MB of work_mem their sorts and hashes spill to disk
@@ -113,3 +120,33 @@ def write_figures(cr, columns, company_id, *, records, all_ids, partner_ids, mar
         )
     )
     return [row[0] for row in cr.fetchall()]
+
+
+# What Odoo retries for an HTTP request (odoo.service.model.retrying).
+CONCURRENCY_ERRORS = (
+    errors.SerializationFailure,
+    errors.DeadlockDetected,
+    errors.LockNotAvailable,
+)
+
+
+def retry_in_cron(env, func, tries=3):
+    """Call ``func()``; inside a cron job, start it again on a new
+    transaction when a concurrent one made it fail on rows both wrote (a
+    customer scored at the confirmation of their first order while the
+    nightly run writes every customer): Odoo's cron runner does not retry,
+    and the work would wait a day. Elsewhere the error goes to the caller,
+    whose transaction it is."""
+    if not env.context.get("ir_cron_progress_id"):
+        return func()
+    for attempt in range(1, tries + 1):
+        try:
+            return func()
+        except CONCURRENCY_ERRORS:
+            if attempt == tries:
+                raise
+            # Drops the caches and pending writes with the transaction.
+            env.cr.rollback()
+            _logger.info("Concurrent update: the run starts again (try %s)", attempt + 1)
+            time.sleep(random.uniform(0, 2**attempt))
+    return None

@@ -196,12 +196,40 @@ class SaleReturn(models.Model):
         seq_date = fields.Datetime.now()
         name = self.name
         if name == self.env._("New") or not name:
-            name = (
-                self.env["ir.sequence"]
-                .with_company(self.company_id)
-                .next_by_code("sale.return", sequence_date=seq_date)
-            )
+            name = self._next_return_number(seq_date)
         return {"state": "requested", "request_date": seq_date, "name": name}
+
+    def _next_return_number(self, when):
+        """The next RET/<year>/ number. The first request of a year creates
+        the year's range of the sequence; two first requests at once would
+        both create it, and one would fail on Odoo's unique index with an
+        error nobody retries. So the first one takes the sequence's row
+        first: the other waits, then fails with a serialization error,
+        which Odoo retries (HTTP) on a transaction that sees the range."""
+        self.ensure_one()
+        Sequence = self.env["ir.sequence"].with_company(self.company_id)
+        # sudo: which sequence numbers the company's returns and whether its
+        # year's range exists; the number itself is taken as the caller.
+        sequence = Sequence.sudo().search(
+            [("code", "=", "sale.return"), ("company_id", "in", [self.company_id.id, False])],
+            order="company_id",
+            limit=1,
+        )
+        if sequence.use_date_range:
+            day = fields.Date.to_date(when)
+            ranges = self.env["ir.sequence.date_range"].sudo()
+            if not ranges.search_count(
+                [
+                    ("sequence_id", "=", sequence.id),
+                    ("date_from", "<=", day),
+                    ("date_to", ">=", day),
+                ],
+                limit=1,
+            ):
+                self.env.cr.execute(
+                    "UPDATE ir_sequence SET write_date = write_date WHERE id = %s", [sequence.id]
+                )
+        return Sequence.next_by_code("sale.return", sequence_date=when)
 
     def _lock_order_lines(self, order_lines):
         """Serialize requests on the same order lines (see tools/locks.py)."""

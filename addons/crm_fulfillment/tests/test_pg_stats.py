@@ -1,7 +1,12 @@
 """Heavy batches plan on current statistics: tables imported in bulk are
-analyzed before a batch reads them, small or current ones are not."""
+analyzed before a batch reads them, small or current ones are not. And a
+cron that a concurrent transaction made fail starts again."""
 
-from odoo.tests import TransactionCase, tagged
+from unittest.mock import patch
+
+from psycopg2 import errors
+
+from odoo.tests import BaseCase, TransactionCase, tagged
 
 from ..tools import pg
 
@@ -41,3 +46,52 @@ class TestStaleStatistics(TransactionCase):
                 self.assertEqual(pg.analyze_stale(cr, tables), [])
         finally:
             self._committed("DROP TABLE crm_pg_stats_big", "DROP TABLE crm_pg_stats_small")
+
+
+class _Cursor:
+    def __init__(self):
+        self.rollbacks = 0
+
+    def rollback(self):
+        self.rollbacks += 1
+
+
+class _Env:
+    def __init__(self, context):
+        self.context = context
+        self.cr = _Cursor()
+
+
+@tagged("post_install", "-at_install")
+class TestRetryInCron(BaseCase):
+    def _flaky(self, failures):
+        calls = []
+
+        def run():
+            calls.append(1)
+            if len(calls) <= failures:
+                raise errors.SerializationFailure("could not serialize access")
+            return "done"
+
+        return run, calls
+
+    def test_a_cron_starts_again_after_a_concurrent_update(self):
+        env = _Env({"ir_cron_progress_id": 7})
+        run, calls = self._flaky(2)
+        with patch.object(pg.time, "sleep") as sleep:
+            self.assertEqual(pg.retry_in_cron(env, run), "done")
+        self.assertEqual((len(calls), env.cr.rollbacks, sleep.call_count), (3, 2, 2))
+
+    def test_a_cron_gives_up_after_its_tries(self):
+        env = _Env({"ir_cron_progress_id": 7})
+        run, calls = self._flaky(5)
+        with patch.object(pg.time, "sleep"), self.assertRaises(errors.SerializationFailure):
+            pg.retry_in_cron(env, run)
+        self.assertEqual((len(calls), env.cr.rollbacks), (pg.CRON_TRIES, pg.CRON_TRIES - 1))
+
+    def test_outside_a_cron_the_caller_gets_the_error(self):
+        env = _Env({})
+        run, calls = self._flaky(1)
+        with self.assertRaises(errors.SerializationFailure):
+            pg.retry_in_cron(env, run)
+        self.assertEqual((len(calls), env.cr.rollbacks), (1, 0))

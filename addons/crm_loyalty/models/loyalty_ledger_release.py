@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.addons.crm_fulfillment.tools.pg import analyze_stale
+from odoo.addons.crm_fulfillment.tools.pg import analyze_stale, retry_in_cron
 from odoo.tools import SQL
 
 from ..tools import points as rules
@@ -144,6 +144,19 @@ class LoyaltyLedger(models.Model):
 
     @api.model
     def _run_batches(self, statement, batch_size, *, todo, after, **params):
+        """Run the batches of a cron (see _run_batches_once); in a cron job,
+        a run that a concurrent transaction made fail (a redemption taking
+        from a lot the run updates) starts again on a new transaction,
+        instead of waiting for the cron's next interval (retry_in_cron)."""
+        return retry_in_cron(
+            self.env,
+            lambda: self._run_batches_once(
+                statement, batch_size, todo=todo, after=after, **dict(params)
+            ),
+        )
+
+    @api.model
+    def _run_batches_once(self, statement, batch_size, *, todo, after, **params):
         """Run ``statement`` batch after batch in id order, then write the
         run's ``expire`` entries and move the cards' balances.
 
@@ -165,8 +178,9 @@ class LoyaltyLedger(models.Model):
         No FOR UPDATE: a batch reads its rows and updates them in the same
         statement, and Odoo's cursors are REPEATABLE READ, so a row another
         transaction changed meanwhile (a redemption taking from a lot) makes
-        the UPDATE fail with a serialization error and the cron retry,
-        instead of expiring or releasing what the snapshot saw. Locking
+        the UPDATE fail with a serialization error, and the whole run starts
+        again (_run_batches), instead of expiring or releasing what the
+        snapshot saw. Locking
         first would write every row twice."""
         self.env.flush_all()
         cr = self.env.cr
