@@ -37,6 +37,7 @@ class CrmCustomerScoreLine(models.Model):
     window_orders = fields.Integer(readonly=True)
     monetary = fields.Float(readonly=True)
     name = fields.Char(string="Factor", compute="_compute_name")
+    figures_id = fields.Integer(readonly=True)
 
     def init(self):
         drop_view_if_exists(self.env.cr, self._table)
@@ -55,7 +56,7 @@ class CrmCustomerScoreLine(models.Model):
                 SELECT f.id::bigint * 64 + d.n AS id, f.partner_id, f.company_id, d.n AS sequence,
                        d.kind, d.score, p.points, NULL::varchar AS label,
                        f.rfm_last_order_date AS last_order_date, f.rfm_frequency AS window_orders,
-                       f.rfm_monetary AS monetary
+                       f.rfm_monetary AS monetary, f.id AS figures_id
                   FROM crm_customer_figures f
                  CROSS JOIN LATERAL (VALUES (0, 'recency', f.rfm_recency_score),
                                             (1, 'frequency', f.rfm_frequency_score),
@@ -65,7 +66,7 @@ class CrmCustomerScoreLine(models.Model):
                  WHERE f.rfm_segment IS NOT NULL
                  UNION ALL
                 SELECT f.id::bigint * 64 + 2 + l.n, f.partner_id, f.company_id, (2 + l.n)::int,
-                       'rule', NULL, (l.line->>1)::int, l.line->>0, NULL, NULL, NULL
+                       'rule', NULL, (l.line->>1)::int, l.line->>0, NULL, NULL, NULL, f.id
                   FROM crm_customer_figures f
                  CROSS JOIN LATERAL jsonb_array_elements(f.score_factors)
                        WITH ORDINALITY AS l(line, n)
@@ -75,6 +76,20 @@ class CrmCustomerScoreLine(models.Model):
                 points=points,
             )
         )
+
+    def fetch(self, field_names=None):
+        """Lines read by id are found through their figures row's primary
+        key: an id is that row's id times 64 plus the line's position, and
+        the view can't be searched on an expression of it."""
+        records = self.with_context(crm_fetch_ids=self._ids)
+        return super(CrmCustomerScoreLine, records).fetch(field_names)
+
+    def _fetch_query(self, query, fields):
+        ids = self.env.context.get("crm_fetch_ids")
+        if ids is not None:
+            rows = sorted({record_id // 64 for record_id in ids if isinstance(record_id, int)})
+            query.add_where(SQL("%s = ANY(%s)", SQL.identifier(self._table, "figures_id"), rows))
+        return super()._fetch_query(query, fields)
 
     @api.depends_context("lang")
     def _compute_name(self):

@@ -50,23 +50,39 @@ class CrmCustomerScoreSnapshot(models.Model):
     month = fields.Date(readonly=True)
     score = fields.Integer(aggregator="avg", readonly=True)
     segment = fields.Selection(scoring.SEGMENTS, readonly=True)
+    source_id = fields.Integer(readonly=True)
 
     def init(self):
         drop_view_if_exists(self.env.cr, self._table)
         # Ids: a past month's is its history row's doubled, the current
-        # month's its figures row's doubled plus one.
+        # month's its figures row's doubled plus one; either row's own id
+        # is source_id (see _fetch_query).
         self.env.cr.execute(
             SQL(
                 """
                 CREATE VIEW %s AS
-                SELECT h.id * 2 AS id, h.partner_id, h.company_id, h.month, h.score, h.segment
+                SELECT h.id * 2 AS id, h.partner_id, h.company_id, h.month, h.score, h.segment,
+                       h.id AS source_id
                   FROM crm_customer_score_history h
                  UNION ALL
                 SELECT f.id * 2 + 1, f.partner_id, f.company_id, f.rfm_month, f.customer_score,
-                       f.rfm_segment
+                       f.rfm_segment, f.id
                   FROM crm_customer_figures f
                  WHERE f.rfm_segment IS NOT NULL
                 """,
                 SQL.identifier(self._table),
             )
         )
+
+    def fetch(self, field_names=None):
+        """Snapshots read by id are found through their row's primary key
+        (the id halved), which the view can't do from an expression of it."""
+        records = self.with_context(crm_fetch_ids=self._ids)
+        return super(CrmCustomerScoreSnapshot, records).fetch(field_names)
+
+    def _fetch_query(self, query, fields):
+        ids = self.env.context.get("crm_fetch_ids")
+        if ids is not None:
+            rows = sorted({record_id // 2 for record_id in ids if isinstance(record_id, int)})
+            query.add_where(SQL("%s = ANY(%s)", SQL.identifier(self._table, "source_id"), rows))
+        return super()._fetch_query(query, fields)

@@ -34,6 +34,19 @@ FIGURE_FIELDS = (
 )
 
 
+# The figures' table, and its alias where a condition is read on it alone.
+FIGURES = "crm_customer_figures"
+# The SQL type of a NULL figure, by field type.
+FIGURE_TYPES = {
+    "integer": "int4",
+    "float": "float8",
+    "boolean": "bool",
+    "date": "date",
+    "char": "varchar",
+    "selection": "varchar",
+}
+
+
 def figure_search(name):
     """The search method of the figure field ``name``: its condition, on
     the current company's row, as Odoo would write it for a stored field."""
@@ -51,7 +64,8 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     def _compute_crm_figures(self):
         """Every figure field of these customers from their row of the
-        current company, in one query (none: empty)."""
+        current company, in one query (none: empty), put in the cache one
+        field at a time: a kanban of 800 cards sets 23 fields each."""
         rows = {}
         ids = [partner_id for partner_id in self._origin.ids if partner_id]
         if ids:
@@ -66,19 +80,42 @@ class ResPartner(models.Model):
             )
             rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         empty = (None,) * len(FIGURE_FIELDS)
-        for partner in self:
-            values = rows.get(partner._origin.id, empty)
-            for name, value in zip(FIGURE_FIELDS, values, strict=True):
-                partner[name] = False if value is None else value
+        values = [rows.get(partner._origin.id, empty) for partner in self]
+        for index, name in enumerate(FIGURE_FIELDS):
+            field = self._fields[name]
+            self.env.cache.update(
+                self,
+                field,
+                [field.convert_to_cache(row[index], self, validate=False) for row in values],
+            )
 
     @api.model
     def _crm_figures_domain(self, name, operator, value):
-        """The partners whose figure ``name`` meets (operator, value): the
-        condition of a stored field, on the figures' join (_field_to_sql),
-        customers without a row reading as empty."""
-        query = Query(self.env, self._table, self._table_sql)
-        query.add_where(self._condition_to_sql(self._table, name, operator, value, query))
-        return [("id", "in", query.subselect())]
+        """The partners whose figure ``name`` meets (operator, value), as
+        Odoo's condition on a stored field, read on the current company's
+        rows alone (through their index, without joining every partner):
+        those whose row meets it, or, when a customer without figures meets
+        it too (``churn_risk = False``), all but those whose row does not."""
+        figures = Query(self.env, FIGURES, SQL.identifier(FIGURES))
+        condition = self._condition_to_sql(FIGURES, name, operator, value, figures)
+        self.env.cr.execute(
+            SQL(
+                "SELECT EXISTS(SELECT FROM (SELECT NULL::%s AS %s) AS %s WHERE %s)",
+                SQL(FIGURE_TYPES[self._fields[name].type]),
+                SQL.identifier(name),
+                SQL.identifier(FIGURES),
+                condition,
+            )
+        )
+        empty_matches = self.env.cr.fetchone()[0]
+        figures.add_where(
+            SQL("%s = %s", SQL.identifier(FIGURES, "company_id"), self.env.company.id)
+        )
+        if empty_matches:
+            figures.add_where(SQL("(%s) IS NOT TRUE", condition))
+            return [("id", "not in", figures.subselect(SQL.identifier(FIGURES, "partner_id")))]
+        figures.add_where(condition)
+        return [("id", "in", figures.subselect(SQL.identifier(FIGURES, "partner_id")))]
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         """A figure field is its column in the current company's row of
@@ -88,6 +125,9 @@ class ResPartner(models.Model):
         if fname not in FIGURE_FIELDS:
             return super()._field_to_sql(alias, fname, query, flush)
         self.check_field_access_rights("read", [fname])
+        if alias == FIGURES:
+            # A condition on the figures themselves (_crm_figures_domain).
+            return SQL.identifier(alias, fname)
         company_id = self.env.company.id
         if query is None:
             return SQL(
