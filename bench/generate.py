@@ -156,9 +156,9 @@ def generate(env, customers, lines, *, seed=42, categories=20, products=200):
     # ORM links them, a fifth of them pending, expiring after a year.
     cr.execute(
         """
-        INSERT INTO loyalty_card (program_id, partner_id, company_id, code, points,
+        INSERT INTO loyalty_card (program_id, partner_id, company_id, code, points, active,
                                   create_date, write_date, create_uid, write_uid)
-        SELECT %s, p, %s, 'BENCH-' || p, 0, now(), now(), 1, 1
+        SELECT %s, p, %s, 'BENCH-' || p, 0, true, now(), now(), 1, 1
           FROM generate_series(%s, %s) p
      RETURNING id
         """,
