@@ -217,6 +217,7 @@ class SaleReturn(models.Model):
         )
         if sequence.use_date_range:
             day = fields.Date.to_date(when)
+            # sudo: whether the year's range exists (see above).
             ranges = self.env["ir.sequence.date_range"].sudo()
             if not ranges.search_count(
                 [
