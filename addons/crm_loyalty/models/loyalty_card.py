@@ -12,11 +12,18 @@ from ..tools.ledger_guard import (
     outside_change_reason_of,
 )
 
+# The entries the card form shows, newest first: the web client's page of
+# a one2many; the rest are a click away (action_crm_view_ledger).
+LEDGER_LATEST = 40
+
 
 class LoyaltyCard(models.Model):
     _inherit = "loyalty.card"
 
     crm_ledger_ids = fields.One2many("loyalty.ledger", "card_id", string="Ledger")
+    crm_ledger_latest_ids = fields.Many2many(
+        "loyalty.ledger", string="Latest Entries", compute="_compute_crm_ledger_latest"
+    )
     crm_tier_id = fields.Many2one("loyalty.tier", string="Tier", readonly=True, copy=False)
     crm_tier_below_since = fields.Date(
         readonly=True,
@@ -32,6 +39,43 @@ class LoyaltyCard(models.Model):
             card.crm_points_pending = pending.get(card, 0.0)
             card.crm_points_expiring = expiring.get(card, 0.0)
 
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_crm_ledger_latest(self):
+        """The card's latest entries, among those the reader may see: a
+        card's ledger grows without end, and a one2many would read the ids
+        of all its entries to show its first page.
+
+        The first rows of the index by card and date, a query per card (a
+        form reads one). The card is a range of one card, and first in the
+        order: with ``card_id = id`` the planner leaves the card out of the
+        order, and may walk the whole ledger by date from its newest entry,
+        through every entry of the other cards newer than the card's own
+        (a customer who stopped buying, in a shop with many new ones); only
+        the index by card and date gives this order. The entries come with
+        the columns the ORM reads of them (one query, not a second one for
+        the form), and their orders with their names only (reading a
+        display name would read every column of the orders)."""
+        Ledger = self.env["loyalty.ledger"]
+        columns = [
+            name
+            for name, field in Ledger._fields.items()
+            if field.prefetch is True and field.is_accessible(self.env)
+        ]
+        for card in self:
+            entries = Ledger
+            card_id = card._origin.id
+            if card_id:
+                entries = Ledger.search_fetch(
+                    [("card_id", ">=", card_id), ("card_id", "<=", card_id)],
+                    columns,
+                    order="card_id.id desc, date desc, id desc",
+                    limit=LEDGER_LATEST,
+                )
+                # sudo: the names the form shows beside the entries, which
+                # web_read reads in sudo too.
+                entries.order_id.sudo().fetch(["name"])
+            card.crm_ledger_latest_ids = entries
+
     def _crm_wizard_action(self, res_model, name):
         """The window of a manager's wizard on this card (adjust, transfer)."""
         self.ensure_one()
@@ -43,6 +87,13 @@ class LoyaltyCard(models.Model):
             "target": "new",
             "context": {"default_card_id": self.id},
         }
+
+    def action_crm_view_ledger(self):
+        """All the card's entries, in the ledger's list."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_loyalty.action_loyalty_ledger")
+        action["domain"] = [("card_id", "=", self.id)]
+        return action
 
     # ------------------------------------------------------------------
     # Every change of points is a ledger entry

@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -21,6 +22,8 @@ KINDS = [
 SYSTEM_FIELDS = {"state", "remaining", "expiry_date", "release_date", "expiry_warned"}
 # The unique (source, return move) rule of reversals, made in init().
 REVERSE_ONCE_INDEX = "loyalty_ledger_reverse_once_index"
+# A card's entries, newest first (the ledger's order), made in init().
+CARD_DATE_INDEX = "loyalty_ledger_card_date_index"
 
 
 class LoyaltyLedger(models.Model):
@@ -39,8 +42,9 @@ class LoyaltyLedger(models.Model):
     # shared, the order and its lines are of the entry's company.
     _check_company_auto = True
 
+    # Indexed by CARD_DATE_INDEX (made in init()), which it leads.
     card_id = fields.Many2one(
-        "loyalty.card", required=True, index=True, ondelete="restrict", check_company=True
+        "loyalty.card", required=True, ondelete="restrict", check_company=True
     )
     # No index on program, company, kind or state: few distinct values make
     # them useless for lookups and every ledger write would pay for them;
@@ -96,11 +100,11 @@ class LoyaltyLedger(models.Model):
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
 
     def init(self):
-        """The partial indexes the crons and returns look up by, made when
+        """The indexes the crons, returns and screens look up by, made when
         missing: at the install, and at an update from a version without
         them (CREATE INDEX only when the index does not exist: an update
         does not lock the ledger for it). What older versions had instead is
-        removed once, by migrations/18.0.1.0.5."""
+        removed once, by migrations/18.0.1.0.5 and 18.0.1.0.7."""
         cr = self.env.cr
         # What the crons look for, in id order: the pending entries, and the
         # lots with points left (their expiry date in the index, so that
@@ -117,6 +121,31 @@ class LoyaltyLedger(models.Model):
             ["id", "expiry_date"],
             where="state = 'available' AND remaining > 0",
         )
+        # A card's pending points and its lots (the card and customer forms,
+        # /my/loyalty; redemptions spend the lots): the indexes above hold
+        # the entries of every card, and walking them for one card reads
+        # them all. The sums of the screens read these indexes alone, the
+        # points included.
+        create_index(
+            cr,
+            "loyalty_ledger_card_pending_index",
+            self._table,
+            ["card_id", "points"],
+            where="state = 'pending'",
+        )
+        create_index(
+            cr,
+            "loyalty_ledger_card_lot_index",
+            self._table,
+            ["card_id", "expiry_date", "remaining"],
+            where="state = 'available' AND remaining > 0",
+        )
+        # A card's entries in the ledger's order: its latest entries (the
+        # card form) are read without sorting all of them, or walking the
+        # whole ledger by date. It serves every lookup by card (it replaces
+        # the index of card_id of 18.0.1.0.6, dropped by
+        # migrations/18.0.1.0.7).
+        create_index(cr, CARD_DATE_INDEX, self._table, ["card_id", "date", "id"])
         # A return reverses an earned entry once per return move. Only
         # reversals have a source: a partial index, which holds no entry
         # for the rest of the ledger.
@@ -307,25 +336,39 @@ class LoyaltyLedger(models.Model):
     @api.model
     def _pending_and_expiring(self, cards, groupby):
         """({group: pending points}, {group: points of lots expiring within
-        30 days}) of the entries of ``cards``, grouped by ``groupby``
-        (``card_id``, ``partner_id``): a query per sum for the recordset."""
-        soon = fields.Date.context_today(self) + timedelta(days=30)
-        # sudo: sums over the cards' entries for whoever may read the cards
-        # (salespeople see only some entries, portal users none of them).
-        Ledger = self.sudo()
-        pending = Ledger._read_group(
-            [("card_id", "in", cards.ids), ("state", "=", "pending")], [groupby], ["points:sum"]
+        30 days}) of ``cards``, grouped by their ``groupby`` (``card_id``,
+        ``partner_id``): one statement for the recordset, whoever may read
+        the cards (salespeople see only some entries, portal users none of
+        them).
+
+        Both sums of a card are read from the indexes by card made for them
+        (see init()), not from the table: the screens that show them (the
+        card and customer forms, /my/loyalty) cost the same whatever the
+        size of the card's ledger or of the database."""
+        if not cards.ids:
+            return {}, {}
+        self.flush_model(["card_id", "state", "points", "remaining", "expiry_date"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT card.id,
+                       (SELECT sum(points) FROM loyalty_ledger
+                         WHERE card_id = card.id AND state = 'pending'),
+                       (SELECT sum(remaining) FROM loyalty_ledger
+                         WHERE card_id = card.id AND state = 'available' AND remaining > 0
+                           AND expiry_date <= %(soon)s)
+                  FROM unnest(%(ids)s::integer[]) AS card(id)
+                """,
+                soon=fields.Date.context_today(self) + timedelta(days=30),
+                ids=cards.ids,
+            )
         )
-        expiring = Ledger._read_group(
-            [
-                ("card_id", "in", cards.ids),
-                ("state", "=", "available"),
-                ("remaining", ">", 0),
-                ("expiry_date", "<=", soon),
-            ],
-            [groupby],
-            ["remaining:sum"],
-        )
+        pending, expiring = defaultdict(float), defaultdict(float)
+        for card_id, pending_points, expiring_points in rows:
+            card = cards.browse(card_id)
+            group = card if groupby == "card_id" else card[groupby]
+            pending[group] += pending_points or 0.0
+            expiring[group] += expiring_points or 0.0
         return dict(pending), dict(expiring)
 
     # ------------------------------------------------------------------

@@ -1,4 +1,5 @@
 from . import (
+    test_card_screen,
     test_existing_cards,
     test_i18n_id,
     test_ledger_flows,

@@ -10,7 +10,7 @@ import saleTourUtils from "@sale/js/tours/tour_utils";
 // 100 Stars from a first order of 100 and no tier yet.
 const CUSTOMER = "Tour Loyal Customer";
 const PRODUCT = "Fulfilment Mug"; // 100, untaxed
-const LEDGER = ".o_field_widget[name=crm_ledger_ids]";
+const LEDGER = ".o_field_widget[name=crm_ledger_latest_ids]";
 
 function openMenu(section, item, title) {
     return [
