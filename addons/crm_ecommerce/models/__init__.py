@@ -10,6 +10,8 @@ from . import (
     crm_lead_scoring,
     crm_lead_winback,
     crm_product_affinity,
+    crm_product_buyers,
+    crm_product_sales,
     crm_rfm_segment,
     crm_score_factor,
     crm_scoring_group,

@@ -44,17 +44,59 @@ SELECT %(company)s, product_id, related_id, together, confidence, lift,
 """
 
 
+# What an up-sell reads (crm.product.sales, crm.product.buyers), from the
+# same period's confirmed orders in one statement: each product's orders,
+# and for each pair of products of a category (once, the lower id first)
+# the customers who bought both (a company and its contacts are one
+# customer), whatever the lines' prices.
+UPSELL_QUERY = """
+WITH lines AS (
+    SELECT DISTINCT so.partner_id, sol.order_id, sol.product_id
+      FROM sale_order_line sol
+      JOIN sale_order so ON so.id = sol.order_id
+     WHERE so.state = 'sale' AND so.company_id = %(company)s AND so.date_order >= %(since)s
+       AND sol.product_id IS NOT NULL
+),
+sold AS (
+    INSERT INTO crm_product_sales (company_id, product_id, orders)
+    SELECT %(company)s, product_id, count(*) FROM lines GROUP BY product_id
+),
+bought AS (
+    SELECT DISTINCT p.commercial_partner_id AS partner_id, l.product_id, pt.categ_id
+      FROM lines l
+      JOIN res_partner p ON p.id = l.partner_id
+      JOIN product_product pp ON pp.id = l.product_id
+      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+)
+INSERT INTO crm_product_buyers (company_id, product_id, other_product_id, buyers)
+SELECT %(company)s, a.product_id, b.product_id, count(*)
+  FROM bought a
+  JOIN bought b ON b.partner_id = a.partner_id AND b.categ_id = a.categ_id
+               AND b.product_id > a.product_id
+ GROUP BY a.product_id, b.product_id
+"""
+
+
 KEEP_PER_PRODUCT = 20
 # Orders a pair must share to be suggested (the nightly refresh's).
 MIN_SUPPORT = 2
 
 
 # What the pairs are read from.
-AFFINITY_TABLES = ("sale_order", "sale_order_line", "product_product", "product_template")
+AFFINITY_TABLES = (
+    "sale_order",
+    "sale_order_line",
+    "res_partner",
+    "product_product",
+    "product_template",
+)
+# What the refresh writes, and the screens read.
+FIGURES_TABLES = ("crm_product_affinity", "crm_product_sales", "crm_product_buyers")
 
 
 class CrmProductAffinity(models.Model):
-    """Products bought together, refreshed by a cron."""
+    """Products bought together, refreshed by a cron (with the up-sell's
+    figures, crm.product.sales and crm.product.buyers)."""
 
     _name = "crm.product.affinity"
     _description = "Products Bought Together"
@@ -88,22 +130,29 @@ class CrmProductAffinity(models.Model):
         """Why the company's suggestions from products bought together are
         empty, in words: too few orders with two products or more in the
         suggestion period (N of M needed), or no pair bought together often
-        enough yet."""
+        enough yet. The orders are counted up to the number needed only: a
+        shop with a history finds them among its first orders of the
+        period, whatever its size."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
                 SELECT count(*) FROM (
-                    SELECT sol.order_id
-                      FROM sale_order_line sol
-                      JOIN sale_order so ON so.id = sol.order_id
+                    SELECT FROM sale_order so
                      WHERE so.state = 'sale' AND so.company_id = %s AND so.date_order >= %s
-                       AND sol.product_id IS NOT NULL AND sol.display_type IS NULL
-                  GROUP BY sol.order_id HAVING count(DISTINCT sol.product_id) >= 2
+                       AND EXISTS (
+                            SELECT FROM sale_order_line a
+                              JOIN sale_order_line b ON b.order_id = a.order_id
+                                                    AND b.product_id <> a.product_id
+                             WHERE a.order_id = so.id AND a.display_type IS NULL
+                               AND b.display_type IS NULL
+                       )
+                     LIMIT %s
                 ) baskets
                 """,
                 company.id,
                 fields.Datetime.now() - timedelta(days=company.crm_suggestion_days),
+                MIN_SUPPORT,
             )
         )
         baskets = self.env.cr.fetchone()[0]
@@ -119,27 +168,42 @@ class CrmProductAffinity(models.Model):
 
     @api.model
     def _refresh(self, min_support=MIN_SUPPORT):
+        """Recompute the company's products bought together, and the
+        products it sells and the customers who bought two of a category
+        (the up-sell's figures): the screens read these instead of the
+        order lines. Returns the number of pairs bought together."""
         company = self.env.company
         self.env.flush_all()
         # Statistics that still say the order tables are empty (a history
         # imported in bulk) would plan the pairs' aggregate for empty tables.
         pg.analyze_stale(self.env.cr, AFFINITY_TABLES)
-        # The company's pairs are recomputed from scratch: the old ones go.
-        self.env.cr.execute(
-            SQL("DELETE FROM crm_product_affinity WHERE company_id = %s", company.id)
-        )
+        # The company's figures are recomputed from scratch: the old ones go.
+        for table in FIGURES_TABLES:
+            self.env.cr.execute(
+                SQL("DELETE FROM %s WHERE company_id = %s", SQL.identifier(table), company.id)
+            )
+        since = fields.Datetime.now() - timedelta(days=company.crm_suggestion_days)
         with pg.aggregate_settings(self.env.cr):
             # The pairs, their support, confidence and lift (see AFFINITY_QUERY).
             self.env.cr.execute(
                 SQL(
                     AFFINITY_QUERY,
                     company=company.id,
-                    since=fields.Datetime.now() - timedelta(days=company.crm_suggestion_days),
+                    since=since,
                     min_support=min_support,
                     keep=KEEP_PER_PRODUCT,
                     uid=self.env.uid,
                 )
             )
             count = self.env.cr.rowcount
+            # The products sold, the customers who bought both (UPSELL_QUERY).
+            self.env.cr.execute(SQL(UPSELL_QUERY, company=company.id, since=since))
+        # The screens look these tables up by product: their plans follow
+        # what the refresh wrote, not what the tables held before.
+        self.env.cr.execute(
+            SQL("ANALYZE %s", SQL(", ").join(SQL.identifier(table) for table in FIGURES_TABLES))
+        )
         self.invalidate_model()
+        self.env["crm.product.sales"].invalidate_model()
+        self.env["crm.product.buyers"].invalidate_model()
         return count

@@ -1,6 +1,54 @@
-from collections import defaultdict
-
 from odoo import Command, fields, models
+from odoo.tools import SQL
+
+from ..tools import pg
+
+# For each customer (a company and its contacts are one), the products
+# related to those they bought, by the sum of their lifts (added in the
+# order the pairs are sorted, highest first), without those they bought:
+# the best ones that may be sold, and whether they bought anything at all.
+# The bought products come in with an empty lift and mark their group, so
+# that one aggregate sums and excludes, whatever the planner expects of a
+# customer's number of orders.
+NEXT_PRODUCTS_QUERY = """
+WITH own AS (
+    SELECT DISTINCT p.commercial_partner_id AS partner_id, sol.product_id
+      FROM sale_order_line sol
+      JOIN sale_order so ON so.id = sol.order_id
+      JOIN res_partner p ON p.id = so.partner_id
+     WHERE so.state = 'sale' AND so.company_id = %(company)s AND sol.product_id IS NOT NULL
+       AND p.commercial_partner_id = ANY(%(partners)s::int[])
+),
+scores AS (
+    SELECT partner_id, product_id, bool_or(owned) AS owned,
+           sum(lift ORDER BY lift DESC, support DESC) AS lift
+      FROM (
+        SELECT own.partner_id, a.related_product_id AS product_id, false AS owned,
+               a.lift, a.support
+          FROM own
+          JOIN crm_product_affinity a ON a.product_id = own.product_id
+         WHERE a.company_id = %(company)s
+     UNION ALL
+        SELECT partner_id, product_id, true, 0, 0 FROM own
+      ) candidates
+  GROUP BY partner_id, product_id
+)
+SELECT partner_id,
+       (array_agg(product_id ORDER BY lift DESC, product_id)
+            FILTER (WHERE NOT owned AND product_id IN %(sellable)s))[1:%(limit)s]
+  FROM scores
+ GROUP BY partner_id
+"""
+
+# What the statement reads, flushed first.
+READ_MODELS = (
+    "sale.order",
+    "sale.order.line",
+    "res.partner",
+    "crm.product.affinity",
+    "product.product",
+    "product.template",
+)
 
 
 class ResPartner(models.Model):
@@ -19,48 +67,58 @@ class ResPartner(models.Model):
     )
 
     def _compute_crm_next_product_ids(self):
+        """The products related to those the customer bought in the current
+        company (crm.product.affinity), that they did not buy, by the sum
+        of their lifts: one statement, whatever the number of customers,
+        orders and pairs."""
         company = self.env.company
-        # sudo: which products the customers bought, from the current
-        # company's confirmed orders only (the field is for the
-        # customer-intelligence group, whatever the salesperson's own orders).
-        Line = self.env["sale.order.line"].sudo()
-        groups = Line._read_group(
-            [
-                ("order_id.partner_id", "child_of", self.commercial_partner_id.ids),
-                ("order_id.state", "=", "sale"),
-                ("company_id", "=", company.id),
-                ("product_id", "!=", False),
-            ],
-            ["order_partner_id", "product_id"],
-        )
-        bought = defaultdict(lambda: self.env["product.product"])
-        for partner, product in groups:
-            bought[partner.commercial_partner_id.id] |= product
-        all_bought = (
-            self.env["product.product"].union(*bought.values())
-            if bought
-            else self.env["product.product"]
-        )
-        # sudo: product pairs of the current company only, no customer data.
-        Affinity = self.env["crm.product.affinity"].sudo()
-        rows = Affinity.search(
-            [("product_id", "in", all_bought.ids), ("company_id", "=", company.id)]
-        )
+        ranked = self._crm_next_products(company)
         reason = None
         for partner in self:
-            own = bought.get(partner.commercial_partner_id.id, self.env["product.product"])
-            lift = defaultdict(float)
-            for row in rows:
-                if row.product_id in own and row.related_product_id not in own:
-                    lift[row.related_product_id] += row.lift
-            ranked = self.env["product.product"]._crm_best_sellable(lift, company)
-            partner.crm_next_product_ids = [Command.set(ranked.ids)]
-            if ranked:
+            commercial = partner.commercial_partner_id._origin.id
+            products = ranked.get(commercial) or []
+            partner.crm_next_product_ids = [Command.set(products)]
+            if products:
                 partner.crm_next_product_note = False
-            elif not own:
+            elif commercial not in ranked:
                 partner.crm_next_product_note = self.env._(
                     "Not enough orders yet: 0 of 1 needed (this customer has no confirmed order)."
                 )
             else:
+                # sudo: product pairs of the current company only, no
+                # customer data.
+                Affinity = self.env["crm.product.affinity"].sudo()
                 reason = reason or Affinity._crm_empty_reason(company)
                 partner.crm_next_product_note = reason
+
+    def _crm_next_products(self, company, limit=5):
+        """{commercial partner id: [product ids, best first]} for the
+        customers of ``self`` who have a confirmed order in ``company``
+        (an empty list: nothing to suggest); the products as
+        product.product._crm_best_sellable ranks them."""
+        partners = {pid for pid in self.commercial_partner_id._origin.ids if pid}
+        if not partners:
+            return {}
+        for model in READ_MODELS:
+            self.env[model].flush_model()
+        # sudo: which products may be sold in the company, whoever asks.
+        sellable = (
+            self.env["product.product"]
+            .sudo()
+            .with_context(active_test=False)
+            ._search(self.env["product.product"]._crm_sellable_domain(company))
+        )
+        # Which products the customers bought, from the current company's
+        # confirmed orders only (the field is for the customer-intelligence
+        # group, whatever the salesperson's own orders), and the company's
+        # product pairs: read in SQL, the user's record rules do not apply.
+        self.env.cr.execute(
+            SQL(
+                NEXT_PRODUCTS_QUERY,
+                company=company.id,
+                partners=pg.int_array(sorted(partners)),
+                sellable=sellable.subselect(),
+                limit=limit,
+            )
+        )
+        return {partner: products or [] for partner, products in self.env.cr.fetchall()}

@@ -1,10 +1,36 @@
-from collections import defaultdict
-from datetime import timedelta
-
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 from ..tools import pg
+
+# For each order (a key) of a company, the products bought together with
+# one of its products, by their highest lift, without the order's own
+# products (they come in with an empty lift and mark their group): the best
+# ones that may be sold.
+CROSSSELL_QUERY = """
+WITH wanted AS (
+    SELECT * FROM unnest(%(keys)s::int[], %(products)s::int[]) AS w(order_key, product_id)
+),
+scores AS (
+    SELECT order_key, product_id, bool_or(owned) AS owned, max(lift) AS lift
+      FROM (
+        SELECT w.order_key, a.related_product_id AS product_id, false AS owned, a.lift
+          FROM wanted w
+          JOIN crm_product_affinity a ON a.product_id = w.product_id
+         WHERE a.company_id = %(company)s
+     UNION ALL
+        SELECT order_key, product_id, true, 0 FROM wanted
+      ) candidates
+  GROUP BY order_key, product_id
+)
+SELECT order_key,
+       (array_agg(product_id ORDER BY lift DESC, product_id)
+            FILTER (WHERE NOT owned AND product_id IN %(sellable)s))[1:%(limit)s]
+  FROM scores
+ GROUP BY order_key
+"""
+# What the statement reads, flushed first.
+CROSSSELL_MODELS = ("crm.product.affinity", "product.product", "product.template")
 
 
 class SaleOrder(models.Model):
@@ -31,35 +57,23 @@ class SaleOrder(models.Model):
         """Cross-sell from what customers buy together with the order's
         products; up-sell from pricier products of the same category that
         sell, by their catalog prices (the line's price may be in another
-        currency or discounted). A fixed number of queries for the whole
-        recordset."""
-        # sudo: product pairs (no customer data) of the orders' own companies
-        # only, each order using its company's rows below.
-        Affinity = self.env["crm.product.affinity"].sudo()
+        currency or discounted). Which products sell, and how many
+        customers bought both, are the nightly refresh's figures
+        (crm.product.affinity._refresh): a fixed number of queries for the
+        whole recordset, whatever the number of orders in the shop."""
         products = self.order_line.product_id
-        rows = (
-            Affinity.search(
-                [("product_id", "in", products.ids), ("company_id", "in", self.company_id.ids)]
-            )
-            if products
-            else Affinity
-        )
+        crosses = self._crm_crosssell_products()
         selling = self._crm_selling_products(products.categ_id)
         Product = self.env["product.product"]
+        # The products shown, fetched together.
+        pool = Product.browse({pid for ids in crosses.values() for pid in ids} | set(selling.ids))
+        selling = selling.with_prefetch(pool._prefetch_ids)
         reasons = {}
         ups = {}
         for order in self:
             company = order.company_id
             in_order = order.order_line.product_id
-            lift = defaultdict(float)
-            for row in rows:
-                if (
-                    row.company_id == company
-                    and row.product_id in in_order
-                    and row.related_product_id not in in_order
-                ):
-                    lift[row.related_product_id] = max(lift[row.related_product_id], row.lift)
-            cross = Product._crm_best_sellable(lift, company)
+            cross = Product.browse(crosses.get(order, [])).with_prefetch(pool._prefetch_ids)
             up = Product
             pairs = []
             for line in order.order_line.filtered("product_id"):
@@ -86,88 +100,137 @@ class SaleOrder(models.Model):
                 )
             else:
                 if company not in reasons:
+                    # sudo: why the company's product pairs are empty, no
+                    # customer data.
+                    Affinity = self.env["crm.product.affinity"].sudo()
                     reasons[company] = Affinity._crm_empty_reason(company)
                 order.crm_crosssell_note = reasons[company]
         buyers = self._crm_upsell_buyers([pair for pairs in ups.values() for pair in pairs])
         for order, pairs in ups.items():
+            company_id = order.company_id.id
             order.crm_upsell_note = "\n".join(
-                order._crm_upsell_reason(base, better, buyers.get((base.id, better.id), 0))
+                order._crm_upsell_reason(
+                    base, better, buyers.get((company_id, base.id, better.id), 0)
+                )
                 for base, better in pairs
             ) or self.env._(
                 "No pricier product of the same category sold in the last %(days)s days.",
                 days=order.company_id.crm_suggestion_days,
             )
 
+    def _crm_crosssell_products(self, limit=5):
+        """{order: [product ids, best first]}: the products most bought
+        together with the order's (the highest lift with any of them in the
+        order's company, crm.product.affinity) that are not in the order
+        and may be sold there. The order's products are read from the
+        cache (a quotation being edited has lines not saved yet); one
+        statement per company."""
+        result = {}
+        for model in CROSSSELL_MODELS:
+            self.env[model].flush_model()
+        for company in self.company_id:
+            orders = self.filtered(lambda order, co=company: order.company_id == co)
+            wanted = [
+                (key, product_id)
+                for key, order in enumerate(orders)
+                for product_id in order.order_line.product_id._origin.ids
+            ]
+            if not wanted:
+                continue
+            # sudo: which products may be sold in the company, whoever asks.
+            sellable = (
+                self.env["product.product"]
+                .sudo()
+                .with_context(active_test=False)
+                ._search(self.env["product.product"]._crm_sellable_domain(company))
+            )
+            # The company's product pairs: no customer data.
+            self.env.cr.execute(
+                SQL(
+                    CROSSSELL_QUERY,
+                    company=company.id,
+                    keys=pg.int_array([key for key, _product in wanted]),
+                    products=pg.int_array([product for _key, product in wanted]),
+                    sellable=sellable.subselect(),
+                    limit=limit,
+                )
+            )
+            result.update((orders[key], ids or []) for key, ids in self.env.cr.fetchall())
+        return result
+
     def _crm_upsell_reason(self, base, better, buyers):
-        """Why ``better`` is proposed instead of ``base``, in words."""
-        values = {"product": better.display_name, "base": base.display_name, "count": buyers}
+        """Why ``better`` is proposed instead of ``base``, in words: the
+        customers counted are those of the suggestion period, as the
+        nightly refresh counts them, and the sentence says so."""
+        values = {
+            "product": better.display_name,
+            "base": base.display_name,
+            "count": buyers,
+            "days": self.company_id.crm_suggestion_days,
+        }
         if buyers == 1:
             return self.env._(
-                "%(product)s: same category as %(base)s, higher price, bought by 1 customer "
-                "who bought %(base)s.",
+                "%(product)s: same category as %(base)s, higher price, bought in the last "
+                "%(days)s days by 1 customer who bought %(base)s.",
                 **values,
             )
         if buyers:
             return self.env._(
-                "%(product)s: same category as %(base)s, higher price, bought by %(count)s "
-                "customers who bought %(base)s.",
+                "%(product)s: same category as %(base)s, higher price, bought in the last "
+                "%(days)s days by %(count)s customers who bought %(base)s.",
                 **values,
             )
         return self.env._(
             "%(product)s: same category as %(base)s, higher price, sells well; no customer "
-            "of %(base)s bought it yet.",
+            "of %(base)s bought it in the last %(days)s days.",
             **values,
         )
 
     def _crm_upsell_buyers(self, pairs):
-        """{(product id, better product id): customers who bought both} in
-        the orders' companies, in one statement."""
+        """{(company id, product id, other product id): customers who
+        bought both} for ``pairs`` [(product, other product)] in the
+        suggestion period of the orders' companies, as the nightly refresh
+        counted them (crm.product.buyers, each pair once): one query,
+        whatever the number of orders in the shop."""
         if not pairs:
             return {}
-        self.env.flush_all()
-        # Customers counted, not shown: only their number, from the orders'
-        # own companies' confirmed orders.
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH bought AS (
-                    SELECT DISTINCT p.commercial_partner_id AS partner_id, sol.product_id
-                      FROM sale_order_line sol
-                      JOIN sale_order so ON so.id = sol.order_id
-                      JOIN res_partner p ON p.id = so.partner_id
-                     WHERE so.state = 'sale' AND so.company_id = ANY(%(companies)s::int[])
-                       AND sol.product_id = ANY(%(products)s::int[])
-                )
-                SELECT v.base, v.better, count(b2.partner_id)
-                  FROM unnest(%(bases)s::int[], %(betters)s::int[]) AS v(base, better)
-                  JOIN bought b1 ON b1.product_id = v.base
-                  JOIN bought b2 ON b2.product_id = v.better AND b2.partner_id = b1.partner_id
-              GROUP BY v.base, v.better
-                """,
-                companies=pg.int_array(self.company_id.ids),
-                products=pg.int_array({p.id for pair in pairs for p in pair}),
-                bases=pg.int_array([base.id for base, _better in pairs]),
-                betters=pg.int_array([better.id for _base, better in pairs]),
+        ids = list({product.id for pair in pairs for product in pair})
+        # sudo: numbers of customers, not the customers, of the orders' own
+        # companies only.
+        rows = (
+            self.env["crm.product.buyers"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("company_id", "in", self.company_id.ids),
+                    ("product_id", "in", ids),
+                    ("other_product_id", "in", ids),
+                ],
+                ["company_id", "product_id", "other_product_id", "buyers"],
             )
         )
-        return {(base, better): count for base, better, count in self.env.cr.fetchall()}
+        buyers = {}
+        for row in rows:
+            first, second = row.product_id.id, row.other_product_id.id
+            buyers[row.company_id.id, first, second] = row.buyers
+            buyers[row.company_id.id, second, first] = row.buyers
+        return buyers
 
     def _crm_selling_products(self, categories):
-        """Products of these categories sold in the suggestion period."""
+        """Products of these categories sold in the suggestion period of the
+        orders' companies, as the nightly refresh found them
+        (crm.product.sales), in the products' order."""
         if not categories:
             return self.env["product.product"]
-        days = max(self.company_id.mapped("crm_suggestion_days") or [180])
-        # sudo: which products sell, from the confirmed orders of the orders'
-        # own companies: products only, whoever sold them.
+        # sudo: which products sell in the orders' own companies: products
+        # only, whoever sold them.
         groups = (
-            self.env["sale.order.line"]
+            self.env["crm.product.sales"]
             .sudo()
             ._read_group(
                 [
-                    ("state", "=", "sale"),
-                    ("order_id.date_order", ">=", fields.Datetime.now() - timedelta(days=days)),
-                    ("product_id.categ_id", "in", categories.ids),
                     ("company_id", "in", self.company_id.ids),
+                    ("product_id.categ_id", "in", categories.ids),
                 ],
                 ["product_id"],
             )

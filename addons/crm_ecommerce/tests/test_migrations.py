@@ -124,8 +124,13 @@ class TestFiguresMigration(TransactionCase):
         other = self.env["res.partner"].create({"name": "Lapsed Customer"})
         self.env.flush_all()
         self._old_schema(partner, other)
+        refresh = self.env.ref("crm_ecommerce.ir_cron_product_affinity")
+        Trigger = self.env["ir.cron.trigger"]
+        triggers = Trigger.search_count([("cron_id", "=", refresh.id)])
         load("pre-migration").migrate(self.env.cr, "18.0.1.3.0")
         load("post-migration").migrate(self.env.cr, "18.0.1.3.0")
+        # The up-sell's new tables are filled by the refresh, queued now.
+        self.assertEqual(Trigger.search_count([("cron_id", "=", refresh.id)]), triggers + 1)
         self.env["crm.customer.score.snapshot"].init()
         self.env["crm.customer.score.line"].init()
         self.env.invalidate_all()

@@ -166,6 +166,8 @@ class TestScreens(IntelligenceCase):
             customer = self._customer(f"Screens Upbuyer {n}")
             self._order(customer, products=[cheap])
             self._order(customer, products=[dear])
+        # What sells and who bought both: the nightly refresh's figures.
+        self.env["crm.product.affinity"]._refresh()
         quote = self.env["sale.order"].create(
             {
                 "partner_id": self._customer("Screens Quote").id,
@@ -174,8 +176,8 @@ class TestScreens(IntelligenceCase):
         )
         self.assertIn(dear, quote.crm_upsell_product_ids)
         self.assertIn(
-            "Screens Dear: same category as Screens Cheap, higher price, bought by 2 customers "
-            "who bought Screens Cheap.",
+            "Screens Dear: same category as Screens Cheap, higher price, bought in the last "
+            f"{self.company.crm_suggestion_days} days by 2 customers who bought Screens Cheap.",
             quote.crm_upsell_note,
         )
         self.assertFalse(quote.crm_crosssell_product_ids)

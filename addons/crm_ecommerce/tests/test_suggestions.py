@@ -2,6 +2,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models.crm_product_affinity import MIN_SUPPORT
 from .common import IntelligenceCase
 
 
@@ -95,8 +96,12 @@ class TestSuggestions(IntelligenceCase):
 
     def test_upsell_compares_catalog_prices_not_the_lines_price(self):
         spoon = self._product("Sugg Spoon", 10)  # cheaper than the mug
-        self._baskets()
+        # Sold before the refresh (in _baskets): the spoon sells.
         self._order(self.other, products=[spoon])
+        self._baskets()
+        self.assertTrue(
+            self.env["crm.product.sales"].search([("product_id", "=", spoon.id)]),
+        )
         quote = self.env["sale.order"].create(
             {
                 "partner_id": self.customer.id,
@@ -112,3 +117,195 @@ class TestSuggestions(IntelligenceCase):
         self._order(self.customer, products=[self.beans])
         self.assertEqual(self.customer.crm_next_product_ids[:1], self.filter)
         self.assertNotIn(self.beans, self.customer.crm_next_product_ids)
+
+    def test_likely_next_adds_the_lifts_of_what_the_customer_bought(self):
+        # Lifts of the crafted baskets (7 orders): beans-filters 1.4,
+        # beans-archived 1.4, filters-archived 7/6, beans-mug 7/15,
+        # mug-grinder 7/3.
+        self._baskets()
+        firm = self._customer("Sugg Firm", is_company=True)
+        ann = self._customer("Sugg Ann", parent_id=firm.id)
+        self._order(ann, products=[self.filter, self.old])
+        self._order(firm, products=[self.mug])
+        newcomer = self._customer("Sugg Newcomer")
+        partners = firm | ann | newcomer
+        # Odoo caches the computed many2many of a record it creates as empty.
+        partners.invalidate_recordset()
+        # The firm and its contact are one customer: beans 1.4 + 1.4 + 7/15
+        # (above the grinder's 7/3), the products they bought left out.
+        self.assertEqual(firm.crm_next_product_ids.ids, [self.beans.id, self.grinder.id])
+        self.assertEqual(ann.crm_next_product_ids.ids, [self.beans.id, self.grinder.id])
+        self.assertFalse(firm.crm_next_product_note)
+        self.assertFalse(newcomer.crm_next_product_ids)
+        self.assertEqual(
+            newcomer.crm_next_product_note,
+            "Not enough orders yet: 0 of 1 needed (this customer has no confirmed order).",
+        )
+        # The quotation's cross-sell keeps the highest lift of each product.
+        quote = self.env["sale.order"].new(
+            {
+                "partner_id": firm.id,
+                "order_line": [
+                    Command.create({"product_id": product.id})
+                    for product in (self.filter, self.old, self.mug)
+                ],
+            }
+        )
+        self.assertEqual(quote.crm_crosssell_product_ids.ids, [self.grinder.id, self.beans.id])
+        # What may not be sold any more is left out, on both screens.
+        self.grinder.sale_ok = False
+        partners.invalidate_recordset()
+        self.assertEqual(firm.crm_next_product_ids, self.beans)
+        self.beans.active = False
+        partners.invalidate_recordset()
+        self.assertFalse(firm.crm_next_product_ids)
+        self.assertEqual(firm.crm_next_product_note, "No product is often bought with these yet.")
+
+    def test_empty_reason_counts_the_baskets_needed_only(self):
+        Affinity = self.env["crm.product.affinity"]
+        self.assertEqual(MIN_SUPPORT, 2)
+        self._order(self.other, products=[self.beans, self.beans])  # one product: no basket
+        self._order(self.other, products=[self.beans, self.filter], days_ago=200)  # too old
+        self._order(self.other, products=[self.beans, self.filter])
+        self.assertEqual(
+            Affinity._crm_empty_reason(self.company),
+            "Not enough orders yet: 1 of 2 needed (orders with two products or more in the "
+            "last 180 days).",
+        )
+        for _n in range(3):
+            self._order(self.other, products=[self.mug, self.grinder])
+        self.assertEqual(
+            Affinity._crm_empty_reason(self.company), "No product is often bought with these yet."
+        )
+
+    def test_refresh_counts_the_sales_and_the_buyers_of_each_pair(self):
+        tea = self._product(
+            "Sugg Tea",
+            15,
+            categ_id=self.env["product.category"].create({"name": "Sugg Tea Shelf"}).id,
+        )
+        firm = self._customer("Sugg Buyers Firm", is_company=True)
+        ann = self._customer("Sugg Buyers Ann", parent_id=firm.id)
+        bob = self._customer("Sugg Buyers Bob", parent_id=firm.id)
+        regular = self._customer("Sugg Buyers Regular")
+        lapsed = self._customer("Sugg Buyers Lapsed")
+        # The firm's contacts make one customer of the firm, who bought both.
+        self._order(ann, products=[self.beans])
+        self._order(bob, products=[self.grinder])
+        self._order(regular, products=[self.beans, self.grinder, tea])
+        self._order(regular, products=[self.beans])
+        # The grinder 400 days ago is out of the 180-day period.
+        self._order(lapsed, products=[self.beans])
+        self._order(lapsed, days_ago=400, products=[self.grinder])
+        self.env["crm.product.affinity"]._refresh()
+        sales = self.env["crm.product.sales"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(
+            {(row.product_id, row.orders) for row in sales},
+            {(self.beans, 4), (self.grinder, 2), (tea, 1)},
+        )
+        buyers = self.env["crm.product.buyers"].search([("company_id", "=", self.company.id)])
+        # One row per pair of the same category, the lower id first: the
+        # tea is of another shelf.
+        first, second = sorted((self.beans, self.grinder), key=lambda p: p.id)
+        self.assertEqual(
+            [(row.product_id, row.other_product_id, row.buyers) for row in buyers],
+            [(first, second, 2)],
+        )
+        quote = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [Command.create({"product_id": self.beans.id})],
+            }
+        )
+        sentence = (
+            "Sugg Grinder: same category as Sugg Beans, higher price, bought in the last "
+            f"{self.env.company.crm_suggestion_days} days by %s customers who bought Sugg Beans."
+        )
+        self.assertEqual(quote.crm_upsell_product_ids, self.grinder)
+        self.assertEqual(quote.crm_upsell_note, sentence % 2)
+        # The figures are the nightly refresh's: a new buyer counts from the
+        # next one.
+        self._order(lapsed, products=[self.grinder])
+        quote.invalidate_recordset()
+        self.assertEqual(quote.crm_upsell_note, sentence % 2)
+        self.env["crm.product.affinity"]._refresh()
+        quote.invalidate_recordset()
+        self.assertEqual(quote.crm_upsell_note, sentence % 3)
+        # Nothing of a category sold in the period: no up-sell, and why.
+        other = self.env["sale.order"].create(
+            {"partner_id": self.customer.id, "order_line": [Command.create({"product_id": tea.id})]}
+        )
+        self.assertFalse(other.crm_upsell_product_ids)
+        self.assertEqual(
+            other.crm_upsell_note,
+            "No pricier product of the same category sold in the last 180 days.",
+        )
+
+    def _read_suggestions(self, partner, quote):
+        """What the partner form and the quotation's Suggestions tab ask for."""
+        products = {"fields": {"display_name": {}, "lst_price": {}}}
+        partner.web_read(
+            {"crm_next_product_ids": {"fields": {"display_name": {}}}, "crm_next_product_note": {}}
+        )
+        quote.web_read(
+            {
+                "crm_crosssell_product_ids": products,
+                "crm_crosssell_note": {},
+                "crm_upsell_product_ids": products,
+                "crm_upsell_note": {},
+            }
+        )
+
+    def test_the_screens_read_suggestions_in_queries_that_do_not_grow(self):
+        self._baskets()
+        self._order(self.customer, products=[self.filter, self.old, self.mug])
+        quote = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "user_id": self.salesman.id,
+                "order_line": [Command.create({"product_id": self.beans.id})],
+            }
+        )
+        partner = self.customer.with_user(self.salesman)
+        quote = quote.with_user(self.salesman)
+
+        def counted():
+            # As a new request: the registry's caches warm, the records' cold.
+            for _warmup in range(2):
+                self.env.invalidate_all()
+                self._read_suggestions(partner, quote)
+            self.env.invalidate_all()
+            # The partner: its commercial partner and the ranking (one
+            # statement), the products' names; the quotation: the order,
+            # its lines, the cross-sell (one statement), the products sold,
+            # their prices, the buyers; the record rules.
+            with self.assertQueryCount(16):
+                self._read_suggestions(partner, quote)
+            return [
+                partner.crm_next_product_ids.ids,
+                quote.crm_crosssell_product_ids.ids,
+                quote.crm_upsell_product_ids.ids,
+            ]
+
+        before = counted()
+        self.assertEqual(
+            before,
+            [
+                [self.beans.id, self.grinder.id],
+                [self.filter.id, self.old.id, self.mug.id],
+                [self.grinder.id],
+            ],
+        )
+        # Sixty more orders, of twenty other customers, and the nightly
+        # refresh: products of another shelf in the period (the lifts of ours
+        # all grow by the same factor), ours before it.
+        shelf = self.env["product.category"].create({"name": "Sugg Crowd Shelf"})
+        crowd = [self._product(f"Sugg Crowd {n}", 10 + n, categ_id=shelf.id) for n in range(3)]
+        for n in range(20):
+            buyer = self._customer(f"Sugg Crowd Buyer {n}")
+            self._order(buyer, products=crowd)
+            self._order(buyer, products=crowd[:2])
+            self._order(buyer, days_ago=300, products=[self.beans, self.grinder, self.filter])
+        self.env["crm.product.affinity"]._refresh(min_support=1)
+        self.assertEqual(self.env["crm.product.buyers"].search_count([]), 13)
+        self.assertEqual(counted(), before)

@@ -1,3 +1,4 @@
+from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
 # The customer figures that were company-dependent columns of res_partner
@@ -109,3 +110,10 @@ def migrate(cr, version):
                 ),
             )
         )
+    # The up-sell reads what sells and who bought both from the nightly
+    # refresh's tables, new in this version: refreshed now rather than
+    # leaving quotations without up-sell until the night.
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    cron = env.ref("crm_ecommerce.ir_cron_product_affinity", raise_if_not_found=False)
+    if cron:
+        cron._trigger()
