@@ -26,8 +26,12 @@ def addons_path():
     return ",".join(str(p) for p in paths)
 
 
+def data_dir():
+    """Odoo's data directory (filestores, sessions) for the bench's databases."""
+    return os.environ.get("ODOO_DATA_DIR", str(Path.home() / ".local/share/Odoo"))
+
+
 def odoo_args(db):
-    data_dir = os.environ.get("ODOO_DATA_DIR", str(Path.home() / ".local/share/Odoo"))
     return [
         "-c",
         str(ROOT / "odoo.conf"),
@@ -36,7 +40,7 @@ def odoo_args(db):
         "-d",
         db,
         "--data-dir",
-        data_dir,
+        data_dir(),
     ]
 
 
@@ -58,12 +62,7 @@ def odoo_env(db):
 
 def create_db(db, modules):
     """A fresh database with ``modules`` installed (no demo data)."""
-    subprocess.run(
-        [sys.executable, "-m", "odoo", "db", *odoo_args(db)[:2], "drop", db],
-        cwd=ROOT,
-        capture_output=True,
-        check=False,
-    )
+    drop_db(db)
     install(db, modules, "--without-demo=all")
 
 
@@ -91,13 +90,30 @@ def install(db, modules, *extra):
     return time.perf_counter() - start
 
 
+def copy_db(source, target):
+    """``target``, a copy of ``source`` (which nobody may be connected to),
+    made by PostgreSQL from it as a template; its filestore is not copied."""
+    from psycopg2 import sql
+
+    with raw_cursor("postgres", autocommit=True) as cr:
+        cr.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(target), sql.Identifier(source)
+            )
+        )
+
+
+def db_command():
+    """``odoo db`` with the repository's config and the bench's data
+    directory, so that the filestores of the bench's databases (not the
+    config's data_dir) are dropped and copied with them."""
+    conf = str(ROOT / "odoo.conf")
+    return [sys.executable, "-m", "odoo", "db", "-c", conf, "--data-dir", data_dir()]
+
+
 def drop_db(db):
-    subprocess.run(
-        [sys.executable, "-m", "odoo", "db", *odoo_args(db)[:2], "drop", db],
-        cwd=ROOT,
-        capture_output=True,
-        check=False,
-    )
+    """Drop ``db`` and its filestore; nothing when there is none."""
+    subprocess.run([*db_command(), "drop", db], cwd=ROOT, capture_output=True, check=False)
 
 
 @contextmanager

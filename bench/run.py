@@ -45,10 +45,10 @@ from common import (
     OUR_ADDONS,
     ROOT,
     create_db,
+    db_command,
     drop_db,
     install,
     maintenance,
-    odoo_args,
     odoo_env,
     peak_rss_mib,
     server_settings,
@@ -763,17 +763,7 @@ def flow_side_by_side(with_db, without_db, rounds=3):
 
 def duplicate(source, target):
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "db",
-            *odoo_args(source)[:2],
-            "duplicate",
-            "-f",
-            source,
-            target,
-        ],
+        [*db_command(), "duplicate", "-f", source, target],
         cwd=ROOT,
         check=True,
         capture_output=True,
