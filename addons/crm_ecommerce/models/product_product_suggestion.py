@@ -31,3 +31,12 @@ class ProductProduct(models.Model):
             ("sale_ok", "=", True),
             ("company_id", "in", [company.id, False]),
         ]
+
+    @api.model
+    def _crm_sellable_query(self, company):
+        """The products that may be suggested in ``company``, as a subquery
+        for those statements."""
+        # sudo: which products may be sold in the company, whoever asks.
+        return (
+            self.sudo().with_context(active_test=False)._search(self._crm_sellable_domain(company))
+        )

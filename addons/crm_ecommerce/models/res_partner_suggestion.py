@@ -94,20 +94,13 @@ class ResPartner(models.Model):
     def _crm_next_products(self, company, limit=5):
         """{commercial partner id: [product ids, best first]} for the
         customers of ``self`` who have a confirmed order in ``company``
-        (an empty list: nothing to suggest); the products as
-        product.product._crm_best_sellable ranks them."""
+        (an empty list: nothing to suggest), ranked in NEXT_PRODUCTS_QUERY."""
         partners = {pid for pid in self.commercial_partner_id._origin.ids if pid}
         if not partners:
             return {}
         for model in READ_MODELS:
             self.env[model].flush_model()
-        # sudo: which products may be sold in the company, whoever asks.
-        sellable = (
-            self.env["product.product"]
-            .sudo()
-            .with_context(active_test=False)
-            ._search(self.env["product.product"]._crm_sellable_domain(company))
-        )
+        sellable = self.env["product.product"]._crm_sellable_query(company)
         # Which products the customers bought, from the current company's
         # confirmed orders only (the field is for the customer-intelligence
         # group, whatever the salesperson's own orders), and the company's

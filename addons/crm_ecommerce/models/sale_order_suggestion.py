@@ -137,13 +137,7 @@ class SaleOrder(models.Model):
             ]
             if not wanted:
                 continue
-            # sudo: which products may be sold in the company, whoever asks.
-            sellable = (
-                self.env["product.product"]
-                .sudo()
-                .with_context(active_test=False)
-                ._search(self.env["product.product"]._crm_sellable_domain(company))
-            )
+            sellable = self.env["product.product"]._crm_sellable_query(company)
             # The company's product pairs: no customer data.
             self.env.cr.execute(
                 SQL(
