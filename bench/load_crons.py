@@ -47,21 +47,6 @@ RESULTS_SQL = {
     " FROM loyalty_ledger WHERE id > %(last)s ORDER BY 1, 2, 3",
     "card balances": "SELECT id, points FROM loyalty_card ORDER BY id",
 }
-# A customer's figures, as res.partner reads them, in the order of the
-# signature the RFM run keeps (rfm_signature).
-RFM_FIGURES = (
-    "rfm_recency_score",
-    "rfm_frequency_score",
-    "rfm_monetary_score",
-    "rfm_segment",
-    "customer_score",
-    "churn_risk",
-    "rfm_last_order_date",
-    "rfm_frequency",
-    "rfm_order_count",
-    "rfm_monetary",
-    "rfm_order_gap",
-)
 
 
 # ---------------------------------------------------------------------------
@@ -74,6 +59,9 @@ def _inspect(env, full=False):
     res.partner reads them (whatever their storage), and how many of them
     disagree with their signature or lack their breakdown or this month's
     point of the trend."""
+    # The figures in the order of the signature the RFM run keeps.
+    from odoo.addons.crm_ecommerce.models.res_partner_rfm import RFM_COLUMNS
+
     now = env.cr.now()
     state = {}
     for name, statement in TODO_SQL.items():
@@ -88,7 +76,7 @@ def _inspect(env, full=False):
         month = now.date().replace(day=1)
         figures, torn = {}, 0
         for partner in scored:
-            values = [partner[name] for name in RFM_FIGURES]
+            values = [partner[name] for name, _type in RFM_COLUMNS[:-1]]
             lines = [[ln.sequence, ln.name, ln.points] for ln in partner.score_factor_ids]
             trend = [[str(t.month), t.score, t.segment] for t in partner.score_snapshot_ids]
             signature = (partner.rfm_signature or "").split("|")

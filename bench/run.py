@@ -537,22 +537,9 @@ def bench_loyalty(env):
     }
 
 
-# d: the bare SQL of the up-sell's figures (UPSELL_QUERY without writing).
+# d: the bare SQL of the up-sell's figures (UPSELL_QUERY without writing),
+# built on the refresh's own inputs (UPSELL_INPUTS).
 UPSELL_BARE = """
-WITH lines AS (
-    SELECT DISTINCT so.partner_id, sol.order_id, sol.product_id
-      FROM sale_order_line sol
-      JOIN sale_order so ON so.id = sol.order_id
-     WHERE so.state = 'sale' AND so.company_id = %(company)s AND so.date_order >= %(since)s
-       AND sol.product_id IS NOT NULL
-),
-bought AS (
-    SELECT DISTINCT p.commercial_partner_id AS partner_id, l.product_id, pt.categ_id
-      FROM lines l
-      JOIN res_partner p ON p.id = l.partner_id
-      JOIN product_product pp ON pp.id = l.product_id
-      JOIN product_template pt ON pt.id = pp.product_tmpl_id
-)
 SELECT 'sold', product_id, NULL::int, count(*) FROM lines GROUP BY product_id
  UNION ALL
 SELECT 'bought', a.product_id, b.product_id, count(*)
@@ -565,7 +552,10 @@ SELECT 'bought', a.product_id, b.product_id, count(*)
 
 def bench_suggestions(env):
     from odoo import fields
-    from odoo.addons.crm_ecommerce.models.crm_product_affinity import AFFINITY_QUERY
+    from odoo.addons.crm_ecommerce.models.crm_product_affinity import (
+        AFFINITY_QUERY,
+        UPSELL_INPUTS,
+    )
     from odoo.addons.crm_ecommerce.tools.pg import aggregate_settings
     from odoo.tools import SQL
 
@@ -582,7 +572,9 @@ def bench_suggestions(env):
             env.cr.fetchall()
             # The up-sell's figures the refresh writes too (UPSELL_QUERY):
             # each product's orders, and the buyers of both of each pair.
-            env.cr.execute(SQL(UPSELL_BARE, company=env.company.id, since=since))
+            env.cr.execute(
+                SQL("WITH" + UPSELL_INPUTS + UPSELL_BARE, company=env.company.id, since=since)
+            )
             env.cr.fetchall()
 
     ours_s, ref_s, ratio = side_by_side(lambda: affinity._refresh(min_support=2), bare, repeat=3)

@@ -49,17 +49,15 @@ SELECT %(company)s, product_id, related_id, together, confidence, lift,
 # and for each pair of products of a category (once, the lower id first)
 # the customers who bought both (a company and its contacts are one
 # customer), whatever the lines' prices.
-UPSELL_QUERY = """
-WITH lines AS (
+# The up-sell's inputs: the period's confirmed lines (customer, order,
+# product), and each customer's products with their category.
+UPSELL_INPUTS = """
+lines AS (
     SELECT DISTINCT so.partner_id, sol.order_id, sol.product_id
       FROM sale_order_line sol
       JOIN sale_order so ON so.id = sol.order_id
      WHERE so.state = 'sale' AND so.company_id = %(company)s AND so.date_order >= %(since)s
        AND sol.product_id IS NOT NULL
-),
-sold AS (
-    INSERT INTO crm_product_sales (company_id, product_id, orders)
-    SELECT %(company)s, product_id, count(*) FROM lines GROUP BY product_id
 ),
 bought AS (
     SELECT DISTINCT p.commercial_partner_id AS partner_id, l.product_id, pt.categ_id
@@ -67,6 +65,14 @@ bought AS (
       JOIN res_partner p ON p.id = l.partner_id
       JOIN product_product pp ON pp.id = l.product_id
       JOIN product_template pt ON pt.id = pp.product_tmpl_id
+)"""
+UPSELL_QUERY = (
+    "WITH"
+    + UPSELL_INPUTS
+    + """,
+sold AS (
+    INSERT INTO crm_product_sales (company_id, product_id, orders)
+    SELECT %(company)s, product_id, count(*) FROM lines GROUP BY product_id
 )
 INSERT INTO crm_product_buyers (company_id, product_id, other_product_id, buyers)
 SELECT %(company)s, a.product_id, b.product_id, count(*)
@@ -75,6 +81,7 @@ SELECT %(company)s, a.product_id, b.product_id, count(*)
                AND b.product_id > a.product_id
  GROUP BY a.product_id, b.product_id
 """
+)
 
 
 KEEP_PER_PRODUCT = 20
