@@ -49,10 +49,23 @@ def int_array(values):
 # Tables of some size (a thousand rows: below, any plan is quick) whose
 # planner statistics are missing or stale: never analyzed, or changed by
 # more than a fifth since (a history imported in bulk, with autovacuum off
-# or not yet come by).
-STALE_TABLES = """SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s)
-AND n_live_tup >= 1000
-AND (COALESCE(last_analyze, last_autoanalyze) IS NULL OR n_mod_since_analyze > 0.2 * n_live_tup)"""
+# or not yet come by), by this database's counters; or, where those start
+# from nothing (a database copied or restored, a server that crashed), by
+# the catalog: half a megabyte or more on disk, and never analyzed nor
+# vacuumed, or four times the pages it had when it last was.
+STALE_TABLES = """SELECT c.relname
+  FROM pg_class c
+  LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+ WHERE c.relname = ANY(%s) AND c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace
+   AND (
+        (s.n_live_tup >= 1000
+         AND (COALESCE(s.last_analyze, s.last_autoanalyze) IS NULL
+              OR s.n_mod_since_analyze > 0.2 * s.n_live_tup))
+     OR (pg_relation_size(c.oid) >= 64 * current_setting('block_size')::int
+         AND (c.reltuples < 0
+              OR pg_relation_size(c.oid) > 4 * GREATEST(c.relpages, 1)::bigint
+                                           * current_setting('block_size')::int))
+   )"""
 
 
 def analyze_stale(cr, tables):

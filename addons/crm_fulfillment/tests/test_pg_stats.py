@@ -47,6 +47,34 @@ class TestStaleStatistics(TransactionCase):
         finally:
             self._committed("DROP TABLE crm_pg_stats_big", "DROP TABLE crm_pg_stats_small")
 
+    def test_a_copied_database_is_analyzed_by_its_size(self):
+        # A database copied (or restored, or after a crash) starts its
+        # counters from nothing: the catalog's pages, against the table's
+        # size on disk, tell what the counters cannot.
+        self._committed(
+            "CREATE TABLE crm_pg_stats_copied (id serial PRIMARY KEY, n int)",
+            "ANALYZE crm_pg_stats_copied",  # analyzed while empty
+            "INSERT INTO crm_pg_stats_copied (n) SELECT g FROM generate_series(1, 20000) g",
+        )
+        self._committed(
+            "SELECT pg_stat_reset_single_table_counters('crm_pg_stats_copied'::regclass)"
+        )
+        try:
+            with self.registry.cursor() as cr:
+                cr.execute(
+                    "SELECT n_live_tup, last_analyze FROM pg_stat_user_tables"
+                    " WHERE relname = 'crm_pg_stats_copied'"
+                )
+                self.assertEqual(cr.fetchone(), (0, None))
+                self.assertEqual(pg.analyze_stale(cr, ["crm_pg_stats_copied"]), ["crm_pg_stats_copied"])
+                cr.execute("SELECT reltuples FROM pg_class WHERE relname = 'crm_pg_stats_copied'")
+                self.assertEqual(cr.fetchone()[0], 20000)
+                cr.execute("SELECT pg_stat_force_next_flush()")
+            with self.registry.cursor() as cr:
+                self.assertEqual(pg.analyze_stale(cr, ["crm_pg_stats_copied"]), [])
+        finally:
+            self._committed("DROP TABLE crm_pg_stats_copied")
+
 
 class _Cursor:
     def __init__(self):

@@ -12,10 +12,24 @@ from odoo.tools import SQL
 _logger = logging.getLogger(__name__)
 
 # Of a thousand rows or more (below, any plan is quick): never analyzed,
-# or a fifth of the rows changed since the last ANALYZE.
-_STALE = """SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s)
-AND n_live_tup >= 1000
-AND (COALESCE(last_analyze, last_autoanalyze) IS NULL OR n_mod_since_analyze > 0.2 * n_live_tup)"""
+# or a fifth of the rows changed since the last ANALYZE, by this database's
+# counters; or, where those start from nothing (a database copied, or
+# restored, or a server that crashed: they are not kept), by the catalog:
+# half a megabyte or more on disk, and never analyzed nor vacuumed, or four
+# times the pages it had when it last was.
+_STALE = """SELECT c.relname
+  FROM pg_class c
+  LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+ WHERE c.relname = ANY(%s) AND c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace
+   AND (
+        (s.n_live_tup >= 1000
+         AND (COALESCE(s.last_analyze, s.last_autoanalyze) IS NULL
+              OR s.n_mod_since_analyze > 0.2 * s.n_live_tup))
+     OR (pg_relation_size(c.oid) >= 64 * current_setting('block_size')::int
+         AND (c.reltuples < 0
+              OR pg_relation_size(c.oid) > 4 * GREATEST(c.relpages, 1)::bigint
+                                           * current_setting('block_size')::int))
+   )"""
 
 
 def analyze_stale(cr, tables):
