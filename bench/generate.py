@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import odoo_env
 
 
-def generate(env, customers, lines, *, seed=42, categories=20, products=200):
+def generate(env, customers, lines, *, seed=42, categories=20, products=200, analyze=True):
     cr = env.cr
     started = time.time()
     cr.execute("SELECT setseed(%s)", (seed / 1000.0,))
@@ -178,11 +178,12 @@ def generate(env, customers, lines, *, seed=42, categories=20, products=200):
         """,
         (company.id, max(customers // 10, 1)),
     )
-    cr.execute(
-        "ANALYZE res_partner; ANALYZE sale_order; ANALYZE sale_order_line; ANALYZE loyalty_card;"
-        " ANALYZE stock_picking; ANALYZE stock_move; ANALYZE stock_move_line"
-        + ("; ANALYZE loyalty_ledger; ANALYZE sale_fulfillment_event" if ours else "")
-    )
+    if analyze:
+        cr.execute(
+            "ANALYZE res_partner; ANALYZE sale_order; ANALYZE sale_order_line; ANALYZE loyalty_card;"
+            " ANALYZE stock_picking; ANALYZE stock_move; ANALYZE stock_move_line"
+            + ("; ANALYZE loyalty_ledger; ANALYZE sale_fulfillment_event" if ours else "")
+        )
     env.invalidate_all()
     return {
         "customers": customers,
@@ -575,9 +576,16 @@ def main():
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--lines", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--no-analyze",
+        action="store_true",
+        help="leave the planner statistics as a bulk import would: never analyzed",
+    )
     opts = parser.parse_args()
     with odoo_env(opts.db) as env:
-        stats = generate(env, opts.customers, opts.lines, seed=opts.seed)
+        stats = generate(
+            env, opts.customers, opts.lines, seed=opts.seed, analyze=not opts.no_analyze
+        )
         check(env)
         env.cr.commit()
     print(stats)

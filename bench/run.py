@@ -25,12 +25,21 @@ process, so that its peak memory is its own.
      optimiser's own time excluded, vs the bare SQL of the models' inputs
      (x, t_x, T, mean spend), at 1x                                             <= 3x
      h'. the optimiser's own time, at 1x                                        <= 10 s
+  i. each heavy path (RFM, loyalty crons, suggestions, the install's history
+     rebuild) straight after a bulk import, the planner's statistics never
+     taken, vs the same path on the analyzed shop                               <= 3x
+
+Then the screens at 1x and 2x (bench/screens.py) and a real server under
+load with its faults (bench/load.py, a shop of its own), each a section of
+RESULTS.md.
 """
 
 import argparse
+import functools
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -47,8 +56,8 @@ from common import (
     create_db,
     db_command,
     drop_db,
-    install,
     maintenance,
+    odoo_args,
     odoo_env,
     peak_rss_mib,
     server_settings,
@@ -67,6 +76,7 @@ BUDGETS = {
     "campaign": 3.0,
     "clv": 3.0,
     "clv_optimiser_s": 10.0,
+    "stale": 3.0,
 }
 BULK_TABLES = (
     "res_partner",
@@ -689,7 +699,56 @@ def bench_history(env):
     return {"ours_s": ours_s, "reference_s": ref_s, "ratio": ratio, "rebuilt_events": rebuilt}
 
 
+# i: each heavy path once, straight after a bulk import, on a copy of the
+# shop whose planner statistics were never taken; against its time on the
+# analyzed shop (a', c, d and f's own measurements).
+STALE_PATHS = {
+    "rfm": "RFM and customer scores, first computation",
+    "loyalty": "loyalty release + expiry crons",
+    "suggestions": "suggestions refresh",
+}
+# The tables the paths read and write (their analyze_stale lists).
+STALE_TABLES = (
+    "res_partner",
+    "sale_order",
+    "sale_order_line",
+    "account_move",
+    "product_product",
+    "product_template",
+    "crm_customer_figures",
+    "loyalty_card",
+    "loyalty_ledger",
+)
+
+
+def bench_stale(env, path):
+    """One run of ``path`` as the first after a bulk import: the tables
+    whose statistics are missing (as the addons' pg.analyze_stale sees
+    them), then the path's time, analyzing included."""
+    from odoo.addons.crm_ecommerce.tools import pg
+
+    cr = env.cr
+
+    def stale():
+        cr.execute(pg.STALE_TABLES, [list(STALE_TABLES)])
+        return {row[0] for row in cr.fetchall()}
+
+    before = stale()
+    started = time.perf_counter()
+    if path == "rfm":
+        env["res.partner"]._rfm_recompute_company()
+    elif path == "loyalty":
+        env["loyalty.ledger"]._cron_release()
+        env["loyalty.ledger"]._cron_expire()
+    else:
+        env["crm.product.affinity"]._refresh(min_support=2)
+    env.flush_all()
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "stale": sorted(before), "analyzed": sorted(before - stale())}
+
+
 CHILDREN = {
+    **{f"stale_{path}": functools.partial(bench_stale, path=path) for path in STALE_PATHS},
     "history": bench_history,
     "rfm": bench_rfm,
     "rfm_first": bench_rfm_first,
@@ -762,7 +821,7 @@ def duplicate(source, target):
     )
 
 
-def generate(db, customers, lines, seed):
+def generate(db, customers, lines, seed, *, analyze=True):
     proc = subprocess.run(
         [
             sys.executable,
@@ -775,6 +834,7 @@ def generate(db, customers, lines, seed):
             str(lines),
             "--seed",
             str(seed),
+            *(() if analyze else ("--no-analyze",)),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -782,6 +842,73 @@ def generate(db, customers, lines, seed):
         check=True,
     )
     return proc.stdout.strip().splitlines()[-1]
+
+
+def stale_run(db, path):
+    """Benchmark i for ``path``, on a copy of ``db`` (its planner statistics
+    never taken) that only this path runs on: another path's ANALYZE would
+    help it. The copy, like a restored dump, starts its statistics counters
+    from nothing."""
+    copy = f"{db}_stale"
+    duplicate(db, copy)
+    try:
+        return run_child(f"stale_{path}", copy)
+    finally:
+        drop_db(copy)
+
+
+HISTORY_LOG = re.compile(r"Fulfilment history rebuilt: (\d+) orders in ([\d.]+) s")
+
+
+def install_timed(db):
+    """Install the addons on ``db``, a shop made without them; returns the
+    install's seconds and those of its hook's history rebuild (from the
+    rebuild's own log line)."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "odoo", "server", *odoo_args(db), "-i", OUR_ADDONS),
+            *("--stop-after-init", "--no-http", "--log-level=warn"),
+            "--log-handler=odoo.addons.crm_fulfillment.models.sale_order_history:INFO",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - start
+    found = HISTORY_LOG.findall(proc.stdout + proc.stderr)
+    if proc.returncode or not found:
+        raise RuntimeError(f"the install on {db} failed:\n{proc.stderr[-3000:]}")
+    return seconds, float(found[-1][1])
+
+
+LOAD_SECTION = "## A real server under load, and its faults"
+
+
+def load_section(size):
+    """bench/load.py at ``size`` (full or smoke), its printed checks as a
+    section of RESULTS.md; and whether every check passed."""
+    command = [sys.executable, str(Path(__file__).with_name("load.py"))]
+    if size == "smoke":
+        command.append("--smoke")
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    shown = " ".join(["python3 bench/load.py", *command[2:]])
+    output = proc.stdout.strip() or proc.stderr[-3000:]
+    text = f"""{LOAD_SECTION}
+
+Written by `{shown}` (run by bench/run.py) on {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}:
+Odoo as a real server (`--workers=2 --max-cron-threads=1`) on a shop of its
+own, under portal and salespeople's traffic with the crons forced, then
+PostgreSQL unreachable for a few seconds, then each batched cron killed in
+the middle of a batch and run again (bench/load.py). Exit code
+{proc.returncode}; what it checked, as it printed it:
+
+```
+{output}
+```
+"""
+    return text, proc.returncode == 0
 
 
 def _fit_text(fit):
@@ -799,7 +926,7 @@ def verdict(ok):
     return "pass" if ok else "**fail**"
 
 
-def report(opts, sizes, results, flow, server, *, history):
+def report(opts, sizes, results, flow, server, *, history, stale, sections):
     rows = []
     for key, label in (
         ("rfm", "a. RFM + customer score recompute"),
@@ -867,6 +994,29 @@ def report(opts, sizes, results, flow, server, *, history):
         f"| {history['reference_s']:.3f} s | {history['ratio']:.2f}x | <= {BUDGETS['history']}x "
         f"| {verdict(history['ratio'] <= BUDGETS['history'])} | {history['peak_rss_mib']} |"
     )
+    analyzed = {
+        "rfm": first["ours_s"],
+        "loyalty": results[1]["loyalty"]["ours_s"],
+        "suggestions": results[1]["suggestions"]["ours_s"],
+    }
+    for path, label in STALE_PATHS.items():
+        seconds, ratio = stale[path]["seconds"], stale[path]["seconds"] / analyzed[path]
+        rows.append(
+            f"| i. {label}, never analyzed (1x) | {seconds:.3f} s | {analyzed[path]:.3f} s "
+            f"| {ratio:.2f}x | <= {BUDGETS['stale']}x | {verdict(ratio <= BUDGETS['stale'])} "
+            f"| {stale[path]['peak_rss_mib']} |"
+        )
+    ratio = history["stale_hook_s"] / history["hook_s"]
+    rows.append(
+        f"| i. install-time history rebuild, never analyzed (1x) | {history['stale_hook_s']:.3f} s "
+        f"| {history['hook_s']:.3f} s | {ratio:.2f}x | <= {BUDGETS['stale']}x "
+        f"| {verdict(ratio <= BUDGETS['stale'])} | |"
+    )
+    found = {
+        path: f"{', '.join(stale[path]['analyzed']) or 'none'} (of {len(stale[path]['stale'])} "
+        "stale)"
+        for path in STALE_PATHS
+    }
     wal = {
         factor: (
             results[factor]["loyalty"]["ours_wal_mib"],
@@ -950,7 +1100,22 @@ Notes:
   reference's own growth is shown beside it: where the bare SQL grows past
   2x too, the machine (caches, indexes outgrowing memory) is the part that
   grows faster than the data.
+- i. runs each heavy path once on the 1x shop straight after its
+  generation, as a bulk import leaves it: autovacuum off, the planner's
+  statistics never taken. Each path runs on a copy of its own (the copy's
+  statistics counters start from nothing, as a restored dump's), so that
+  no path profits from another's ANALYZE; the reference is the same path's
+  time on the analyzed shop (a', c, d). The tables each path's
+  pg.analyze_stale analyzed, of those stale before it (the tables the
+  three paths read): RFM {found["rfm"]}; loyalty {found["loyalty"]};
+  suggestions {found["suggestions"]}. The
+  history rebuild is the install's hook on a copy of the shop made without
+  the addons, never analyzed, against the same hook on the analyzed copy
+  (f): installs of {history["stale_install_s"]:.0f} s and {history["install_s"]:.0f} s in all.
 """
+    shown = [section for section in sections if section]
+    if shown:
+        text += "\n" + "\n".join(shown)
     Path(opts.out).write_text(text)
     print(text)
     return all("**fail**" not in row for row in rows)
@@ -963,25 +1128,70 @@ def main():
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
     parser.add_argument("--prefix", default="crm_bench")
+    parser.add_argument(
+        "--screens-repeat",
+        type=int,
+        default=5,
+        help="runs of each screen (bench/screens.py) on the 1x and 2x shops; 0: none",
+    )
+    parser.add_argument(
+        "--load",
+        choices=("full", "smoke", "skip"),
+        default="full",
+        help="bench/load.py's size (a shop of its own), or not run",
+    )
     parser.add_argument("--child", choices=sorted(CHILDREN))
     parser.add_argument("--db")
     opts = parser.parse_args()
     if opts.child:
         return child(opts.child, opts.db)
+    return 0 if measure_all(opts) else 1
 
+
+def measure_history(bare_data, installed, installed_stale):
+    """f, and i's history line: the addons installed on a copy of the shop
+    made without them, analyzed, and on ``installed_stale``, as imported."""
+    duplicate(bare_data, installed)
+    install_s, hook_s = install_timed(installed)
+    stale_install_s, stale_hook_s = install_timed(installed_stale)
+    drop_db(installed_stale)
+    maintenance(installed, "VACUUM ANALYZE", "CHECKPOINT")
+    return {
+        **run_child("history", installed),
+        "install_s": install_s,
+        "hook_s": hook_s,
+        "stale_install_s": stale_install_s,
+        "stale_hook_s": stale_hook_s,
+    }
+
+
+def measure_all(opts):
+    """Every benchmark, then RESULTS.md; whether all are within budget."""
     base, bare = f"{opts.prefix}_base", f"{opts.prefix}_bare"
     bare_data = f"{opts.prefix}_bare_1x"
-    installed = f"{opts.prefix}_installed_1x"
+    installed, installed_stale = f"{opts.prefix}_installed_1x", f"{opts.prefix}_installed_stale"
     dbs = {1: f"{opts.prefix}_1x", 2: f"{opts.prefix}_2x"}
+    started = time.perf_counter()
+
+    def progress(text):
+        print(f"bench: {text} ({time.perf_counter() - started:.0f} s)", flush=True)
+
     try:
-        print("bench: creating a database with the addons and one without", flush=True)
+        progress("creating a database with the addons and one without")
         create_db(base, OUR_ADDONS)
         create_db(bare, ODOO_DEPENDENCIES)
         sizes, results = {}, {}
         for factor, db in dbs.items():
             duplicate(base, db)
-            print(f"bench: generating {factor}x data", flush=True)
-            sizes[factor] = generate(db, opts.customers * factor, opts.lines * factor, opts.seed)
+            progress(f"generating {factor}x data")
+            sizes[factor] = generate(
+                db, opts.customers * factor, opts.lines * factor, opts.seed, analyze=factor != 1
+            )
+            if factor == 1:
+                # i: the heavy paths straight after the import, statistics
+                # never taken, each on a copy of its own.
+                progress("running each heavy path on the shop as imported, never analyzed")
+                stale = {path: stale_run(db, path) for path in STALE_PATHS}
             # The generator updates the rows it inserted (totals, stages):
             # compact them as a shop's autovacuumed database would be.
             maintenance(db, f"VACUUM FULL ANALYZE {', '.join(BULK_TABLES)}", "CHECKPOINT")
@@ -992,25 +1202,53 @@ def main():
                 results[1]["rfm_first"] = run_child("rfm_first", db)
                 results[1]["campaign"] = run_child("campaign", db)
                 results[1]["clv"] = run_child("clv", db)
-            print(f"bench: {factor}x done: {results[factor]}", flush=True)
+            progress(f"{factor}x done: {results[factor]}")
         # b: the same shop (same seed) generated on a database without our
         # addons, and the flow measured on both.
         duplicate(bare, bare_data)
-        print("bench: generating 1x data without the addons", flush=True)
-        generate(bare_data, opts.customers, opts.lines, opts.seed)
+        progress("generating 1x data without the addons")
+        generate(bare_data, opts.customers, opts.lines, opts.seed, analyze=False)
+        duplicate(bare_data, installed_stale)
         maintenance(bare_data, f"VACUUM FULL ANALYZE {', '.join(BARE_TABLES)}", "CHECKPOINT")
         flow = flow_side_by_side(dbs[1], bare_data)
-        # f: the same shop, without the addons, then installed.
-        duplicate(bare_data, installed)
-        print("bench: installing the addons on the shop generated without them", flush=True)
-        install_s = install(installed, OUR_ADDONS)
-        maintenance(installed, "VACUUM ANALYZE", "CHECKPOINT")
-        history = {**run_child("history", installed), "install_s": install_s}
-        ok = report(opts, sizes, results, flow, server_settings(dbs[1]), history=history)
+        # f: the same shop, without the addons, then installed: analyzed,
+        # and (i) as imported.
+        progress("installing the addons on the shop generated without them")
+        history = measure_history(bare_data, installed, installed_stale)
+        screens_text, screens_ok = "", True
+        if opts.screens_repeat:
+            # Last: preparing the screens writes into the shops.
+            import screens
+
+            progress("measuring the screens at 1x and 2x")
+            shots = [screens.measure(dbs[factor], opts.screens_repeat) for factor in (1, 2)]
+            screens_text, screens_ok = screens.section(
+                opts.screens_repeat,
+                "python3 bench/run.py " + " ".join(sys.argv[1:]),
+                [sizes[1], sizes[2]],
+                shots,
+                server_settings(dbs[1]),
+            )
+        server = server_settings(dbs[1])
     finally:
-        for db in (base, bare, bare_data, installed, *dbs.values()):
+        for db in (base, bare, bare_data, installed, installed_stale, *dbs.values()):
             drop_db(db)
-    return 0 if ok else 1
+    load_text, load_ok = "", True
+    if opts.load != "skip":
+        progress(f"a real server under load, and its faults ({opts.load} size)")
+        load_text, load_ok = load_section(opts.load)
+    ok = report(
+        opts,
+        sizes,
+        results,
+        flow,
+        server,
+        history=history,
+        stale=stale,
+        sections=[screens_text, load_text],
+    )
+    progress("done")
+    return ok and screens_ok and load_ok
 
 
 if __name__ == "__main__":
