@@ -1140,6 +1140,11 @@ def main():
         default="full",
         help="bench/load.py's size (a shop of its own), or not run",
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the 1x and 2x shops (bench/screens.py --db can measure them again)",
+    )
     parser.add_argument("--child", choices=sorted(CHILDREN))
     parser.add_argument("--db")
     opts = parser.parse_args()
@@ -1163,6 +1168,24 @@ def measure_history(bare_data, installed, installed_stale):
         "stale_install_s": stale_install_s,
         "stale_hook_s": stale_hook_s,
     }
+
+
+def measure_screens(opts, dbs, sizes):
+    """The screens' section of RESULTS.md, measured on the 1x and 2x shops
+    (bench/screens.py), and whether each is within budget; nothing with
+    --screens-repeat 0."""
+    if not opts.screens_repeat:
+        return "", True
+    import screens
+
+    shots = [screens.measure(dbs[factor], opts.screens_repeat) for factor in (1, 2)]
+    return screens.section(
+        opts.screens_repeat,
+        "python3 bench/run.py " + " ".join(sys.argv[1:]),
+        [sizes[1], sizes[2]],
+        shots,
+        server_settings(dbs[1]),
+    )
 
 
 def measure_all(opts):
@@ -1215,24 +1238,15 @@ def measure_all(opts):
         # and (i) as imported.
         progress("installing the addons on the shop generated without them")
         history = measure_history(bare_data, installed, installed_stale)
-        screens_text, screens_ok = "", True
-        if opts.screens_repeat:
-            # Last: preparing the screens writes into the shops.
-            import screens
-
-            progress("measuring the screens at 1x and 2x")
-            shots = [screens.measure(dbs[factor], opts.screens_repeat) for factor in (1, 2)]
-            screens_text, screens_ok = screens.section(
-                opts.screens_repeat,
-                "python3 bench/run.py " + " ".join(sys.argv[1:]),
-                [sizes[1], sizes[2]],
-                shots,
-                server_settings(dbs[1]),
-            )
+        # Last: preparing the screens writes into the shops.
+        progress("measuring the screens at 1x and 2x")
+        screens_text, screens_ok = measure_screens(opts, dbs, sizes)
         server = server_settings(dbs[1])
     finally:
+        kept = dbs.values() if opts.keep else ()
         for db in (base, bare, bare_data, installed, installed_stale, *dbs.values()):
-            drop_db(db)
+            if db not in kept:
+                drop_db(db)
     load_text, load_ok = "", True
     if opts.load != "skip":
         progress(f"a real server under load, and its faults ({opts.load} size)")
