@@ -80,8 +80,12 @@ class CrmCustomerScoreLine(models.Model):
     def fetch(self, field_names=None):
         """Lines read by id are found through their figures row's primary
         key: an id is that row's id times 64 plus the line's position, and
-        the view can't be searched on an expression of it."""
+        the view can't be searched on an expression of it. Every column
+        comes in the one query (an empty list still fetches none): the
+        lines' names are computed from them."""
         records = self.with_context(crm_fetch_ids=self._ids)
+        if field_names:
+            field_names = [name for name, field in self._fields.items() if field.store]
         return super(CrmCustomerScoreLine, records).fetch(field_names)
 
     def _fetch_query(self, query, fields):

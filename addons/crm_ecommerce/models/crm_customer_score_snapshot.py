@@ -76,8 +76,11 @@ class CrmCustomerScoreSnapshot(models.Model):
 
     def fetch(self, field_names=None):
         """Snapshots read by id are found through their row's primary key
-        (the id halved), which the view can't do from an expression of it."""
+        (the id halved), which the view can't do from an expression of it.
+        Every column comes in the one query (the view is narrow)."""
         records = self.with_context(crm_fetch_ids=self._ids)
+        if field_names:
+            field_names = [name for name, field in self._fields.items() if field.store]
         return super(CrmCustomerScoreSnapshot, records).fetch(field_names)
 
     def _fetch_query(self, query, fields):

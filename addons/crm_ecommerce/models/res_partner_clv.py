@@ -140,7 +140,7 @@ class ResPartner(models.Model):
             self.clv_status = "no_scipy"
             self.clv_explanation = self.env._("Install scipy to enable predictions.")
             return
-        status = self._clv_company_status(company)
+        status = None  # the company's, read for the first customer who needs it
         for partner in self:
             if partner.clv_fit_date:
                 partner.clv_status = "ready"
@@ -148,6 +148,7 @@ class ResPartner(models.Model):
                 continue
             partner.clv_status = "no_history"
             if not company.crm_clv_fit_id:
+                status = status or self._clv_company_status(company)
                 partner.clv_explanation = status
             elif partner.clv_first_purchase:
                 partner.clv_explanation = self.env._(

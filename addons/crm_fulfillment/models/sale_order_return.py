@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
@@ -150,18 +152,18 @@ class ResPartner(models.Model):
     sale_return_count = fields.Integer(compute="_compute_sale_return_count", string="Returns")
 
     def _compute_sale_return_count(self):
+        """The returns of each customer's company and its contacts (those
+        the reader may see): one query, grouped by their company."""
         groups = self.env["sale.return"]._read_group(
-            [("partner_id", "child_of", self.commercial_partner_id.ids)],
+            [("partner_id.commercial_partner_id", "in", self.commercial_partner_id.ids)],
             ["partner_id"],
             ["__count"],
         )
-        counts = dict.fromkeys(self.ids, 0)
+        counts = defaultdict(int)
         for partner, count in groups:
-            commercial = partner.commercial_partner_id
-            for target in self.filtered(lambda p, c=commercial: p.commercial_partner_id == c):
-                counts[target.id] += count
+            counts[partner.commercial_partner_id.id] += count
         for partner in self:
-            partner.sale_return_count = counts[partner.id]
+            partner.sale_return_count = counts.get(partner.commercial_partner_id.id, 0)
 
     def action_view_sale_returns(self):
         returns = self.env["sale.return"].search(

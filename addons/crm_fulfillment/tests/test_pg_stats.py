@@ -66,7 +66,9 @@ class TestStaleStatistics(TransactionCase):
                     " WHERE relname = 'crm_pg_stats_copied'"
                 )
                 self.assertEqual(cr.fetchone(), (0, None))
-                self.assertEqual(pg.analyze_stale(cr, ["crm_pg_stats_copied"]), ["crm_pg_stats_copied"])
+                self.assertEqual(
+                    pg.analyze_stale(cr, ["crm_pg_stats_copied"]), ["crm_pg_stats_copied"]
+                )
                 cr.execute("SELECT reltuples FROM pg_class WHERE relname = 'crm_pg_stats_copied'")
                 self.assertEqual(cr.fetchone()[0], 20000)
                 cr.execute("SELECT pg_stat_force_next_flush()")

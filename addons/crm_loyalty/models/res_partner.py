@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.tools import formatLang
 
@@ -50,8 +52,11 @@ class ResPartner(models.Model):
             ("program_id.program_type", "=", "loyalty"),
             ("company_id", "in", companies),
         ]
-        cards = Card.search(domain)
-        available = dict(Card._read_group(domain, ["partner_id"], ["points:sum"]))
+        # The cards and what is shown of them, in one query.
+        cards = Card.search_fetch(domain, ["partner_id", "points", "crm_tier_id", "program_id"])
+        available = defaultdict(float)
+        for card in cards:
+            available[card.partner_id] += card.points
         pending, expiring = self.env["loyalty.ledger"]._pending_and_expiring(cards, "partner_id")
         for partner in self:
             own = cards.filtered(lambda c, p=partner: c.partner_id == p)
