@@ -5,6 +5,9 @@ from odoo.tools import SQL
 
 from ..tools import pg
 
+# What a campaign's audience reads: the customers and their figures.
+AUDIENCE_TABLES = ("res_partner", "crm_customer_figures", "mail_blacklist")
+
 
 class CrmCampaignMember(models.Model):
     """A customer in a launched campaign, mailed or held out, and how they
@@ -78,6 +81,10 @@ class CrmCampaignMember(models.Model):
         partners = self.env["res.partner"].with_company(campaign.company_id)
         query = partners._search(audience)
         self.env.flush_all()
+        # The audience joins the customers to their figures: statistics
+        # that still say the figures' table is empty (a first computation
+        # not analyzed yet) would plan a join of every customer to every row.
+        pg.analyze_stale(self.env.cr, AUDIENCE_TABLES)
         self.env.cr.execute(
             SQL(
                 """

@@ -424,6 +424,10 @@ class ResPartner(models.Model):
             all_ids,
             partner_ids,
         )
+        # A first computation fills the figures' table: the statements that
+        # read it next (a campaign's audience, the screens' searches) must
+        # not be planned for the empty table its statistics still describe.
+        pg.analyze_stale(self.env.cr, ("crm_customer_figures",))
         self.invalidate_model([name for name, _type in RFM_COLUMNS] + ["rfm_recency_days"])
         self.env["crm.customer.score.line"].invalidate_model()
         self.env["crm.customer.score.snapshot"].invalidate_model()
