@@ -933,11 +933,13 @@ def report(opts, sizes, results, flow, server, *, history, stale, sections):
         ("loyalty", "c. loyalty release + expiry crons"),
         ("suggestions", "d. suggestions refresh"),
     ):
-        one, two = results[1][key], results[2][key]
+        one, two = results[1][key], results.get(2, {}).get(key)
         rows.append(
             f"| {label} (1x) | {one['ours_s']:.3f} s | {one['reference_s']:.3f} s | {one['ratio']:.2f}x "
             f"| <= {BUDGETS[key]}x | {verdict(one['ratio'] <= BUDGETS[key])} | {one['peak_rss_mib']} |"
         )
+        if not two:
+            continue
         rows.append(
             f"| {label} (2x) | {two['ours_s']:.3f} s | {two['reference_s']:.3f} s | {two['ratio']:.2f}x "
             f"| <= {BUDGETS[key]}x | {verdict(two['ratio'] <= BUDGETS[key])} | {two['peak_rss_mib']} |"
@@ -1022,17 +1024,27 @@ def report(opts, sizes, results, flow, server, *, history, stale, sections):
             results[factor]["loyalty"]["ours_wal_mib"],
             results[factor]["loyalty"]["reference_wal_mib"],
         )
-        for factor in (1, 2)
+        for factor in results
     }
+    if 2 in wal:
+        wal_text = (
+            f"ours {wal[1][0]:.1f} MiB at 1x and {wal[2][0]:.1f} MiB at 2x\n"
+            f"  ({wal[2][0] / wal[1][0]:.2f}x), the reference {wal[1][1]:.1f} MiB and\n"
+            f"  {wal[2][1]:.1f} MiB ({wal[2][1] / wal[1][1]:.2f}x)"
+        )
+        data = f"1x = {sizes[1]}; 2x = {sizes[2]}"
+    else:
+        wal_text = f"ours {wal[1][0]:.1f} MiB at 1x, the reference {wal[1][1]:.1f} MiB"
+        data = f"1x = {sizes[1]}; no 2x shop in this run (--no-2x: no line e, nor 2x lines)"
     text = f"""# Benchmark results
 
-Written by `python3 bench/run.py --customers {opts.customers} --lines {opts.lines}` on {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}.
+Written by `python3 bench/run.py {" ".join(sys.argv[1:]) or "(the defaults)"}` on {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}.
 
 Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}.
 
 PostgreSQL: {server}.
 
-Data (seed {opts.seed}): 1x = {sizes[1]}; 2x = {sizes[2]}.
+Data (seed {opts.seed}): {data}.
 
 Each figure is the median of alternate runs of ours and the reference in the
 same process. Peak memory is the peak resident size of the Odoo process that
@@ -1064,9 +1076,7 @@ Notes:
   each the median of 5 runs after a warm-up; the median round is kept.
 - c. runs both crons over every ledger entry and rolls back after each run;
   the reference is the two bare UPDATEs of the same rows. WAL written per
-  run (median): ours {wal[1][0]:.1f} MiB at 1x and {wal[2][0]:.1f} MiB at 2x
-  ({wal[2][0] / wal[1][0]:.2f}x), the reference {wal[1][1]:.1f} MiB and
-  {wal[2][1]:.1f} MiB ({wal[2][1] / wal[1][1]:.2f}x).
+  run (median): {wal_text}.
 - f. generates the 1x shop on a database without the addons, installs the
   three addons on it ({history["install_s"]:.0f} s for the whole install,
   whose hook rebuilt {history["rebuilt_events"]} history events from the
@@ -1141,6 +1151,11 @@ def main():
         help="bench/load.py's size (a shop of its own), or not run",
     )
     parser.add_argument(
+        "--no-2x",
+        action="store_true",
+        help="measure on the 1x shop only: no scaling lines (e), no 2x figures",
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
         help="keep the 1x and 2x shops (bench/screens.py --db can measure them again)",
@@ -1178,11 +1193,11 @@ def measure_screens(opts, dbs, sizes):
         return "", True
     import screens
 
-    shots = [screens.measure(dbs[factor], opts.screens_repeat) for factor in (1, 2)]
+    shots = [screens.measure(db, opts.screens_repeat) for db in dbs.values()]
     return screens.section(
         opts.screens_repeat,
         "python3 bench/run.py " + " ".join(sys.argv[1:]),
-        [sizes[1], sizes[2]],
+        [sizes[factor] for factor in dbs],
         shots,
         server_settings(dbs[1]),
     )
@@ -1194,6 +1209,8 @@ def measure_all(opts):
     bare_data = f"{opts.prefix}_bare_1x"
     installed, installed_stale = f"{opts.prefix}_installed_1x", f"{opts.prefix}_installed_stale"
     dbs = {1: f"{opts.prefix}_1x", 2: f"{opts.prefix}_2x"}
+    if opts.no_2x:
+        del dbs[2]
     started = time.perf_counter()
 
     def progress(text):
