@@ -3,6 +3,7 @@ consent everywhere, personal coupons, a holdout group, and the responses
 fed back to each customer and to the score."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -186,6 +187,27 @@ class TestCampaignLaunch(CampaignCase):
         )
         mailed[0].partner_id.invalidate_recordset(["crm_campaign_coupon_code"])
         self.assertEqual(mailed[0].partner_id.crm_campaign_coupon_code, "")
+        # Codes of 16 random hex digits after Odoo's coupon prefix, each
+        # its own.
+        codes = mailed.coupon_id.mapped("code")
+        self.assertEqual(len(set(codes)), len(codes))
+        for code in codes:
+            self.assertRegex(code, r"^044[0-9a-f]-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{3}$")
+
+    def test_coupon_codes_never_repeat_one_in_use(self):
+        # Odoo's codes have 8 random digits: in a large campaign, two
+        # coupons got the same one, and the launch failed. A code drawn
+        # twice, or already a card's, is drawn again.
+        taken = self.env["loyalty.card"].create({"program_id": self.program.id, "points": 1})
+        Member = self.env["crm.campaign.member"]
+        draws = iter(["a" * 16, "a" * 16, "b" * 16, "c" * 16])
+        taken.code = "044a-aaaa-aaaa-aaaa-aaa"
+        with patch(
+            "odoo.addons.crm_ecommerce.models.crm_campaign_member.secrets.token_hex"
+        ) as hex_:
+            hex_.side_effect = lambda _n: next(draws)
+            codes = Member._crm_coupon_codes(2)
+        self.assertEqual(codes, ["044b-bbbb-bbbb-bbbb-bbb", "044c-cccc-cccc-cccc-ccc"])
 
     def test_bad_input_changes_nothing(self):
         empty = self._campaign(audience_domain=repr([("id", "in", self.no_consent.ids)]))
