@@ -52,7 +52,9 @@ def int_array(values):
 # or not yet come by), by this database's counters; or, where those start
 # from nothing (a database copied or restored, a server that crashed), by
 # the catalog: half a megabyte or more on disk, and never analyzed nor
-# vacuumed, or four times the pages it had when it last was.
+# vacuumed, or then empty (rows written since, even by the current
+# transaction, are in no counter yet), or four times the pages it had
+# when it last was.
 STALE_TABLES = """SELECT c.relname
   FROM pg_class c
   LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
@@ -62,7 +64,7 @@ STALE_TABLES = """SELECT c.relname
          AND (COALESCE(s.last_analyze, s.last_autoanalyze) IS NULL
               OR s.n_mod_since_analyze > 0.2 * s.n_live_tup))
      OR (pg_relation_size(c.oid) >= 64 * current_setting('block_size')::int
-         AND (c.reltuples < 0
+         AND (c.reltuples <= 0
               OR pg_relation_size(c.oid) > 4 * GREATEST(c.relpages, 1)::bigint
                                            * current_setting('block_size')::int))
    )"""
