@@ -83,7 +83,7 @@ def test_bench_runs_at_smoke_size(tmp_path):
     assert main.count("| pass |") + main.count("| **fail** |") == 20
     # The shop as generated had no planner statistics: the addons found
     # the tables they read stale, and analyzed them.
-    stale = re.search(r"the three paths read\):\s+RFM ([^;]+);", text)
+    stale = re.search(r"three paths read\):\s+RFM ([^;]+);", text)
     assert stale and "sale_order" in stale.group(1), text
     check_screens_section(text)
     # The nightly predictions rewrote every customer with a purchase.
