@@ -69,7 +69,7 @@ SELECT partner_id, min(day) AS first_day, max(day) AS last_day, count(*) - 1 AS 
 # The columns of CLV_QUERY, as _clv_compute names them.
 INPUT_NAMES = ("ids", "firsts", "lasts", "x", "recency", "age", "spend", "facts", "stored")
 CLV_QUERY = """
-SELECT i.partner_id, i.first_day, i.last_day, i.x, i.recency, i.age, i.spend,
+SELECT i.partner_id, i.first_day::text, i.last_day::text, i.x, i.recency, i.age, i.spend,
        concat_ws('|', i.x, i.first_day, i.last_day, round(i.spend::numeric, 2)) AS facts,
        cf.clv_signature AS stored_signature
   FROM (%(inputs)s) i
@@ -142,7 +142,8 @@ class ResPartner(models.Model):
         today = pytz.utc.localize(now).astimezone(pytz.timezone(tz)).date()
         targets = None if partner_ids is None else pg.int_array(partner_ids)
         self.env.flush_all()
-        pg.analyze_stale(self.env.cr, RFM_TABLES)
+        if partner_ids is None:
+            pg.analyze_stale(self.env.cr, RFM_TABLES)
         # The read and the write, under the aggregates' settings (the write
         # joins every customer's row).
         with pg.aggregate_settings(self.env.cr):
@@ -327,28 +328,30 @@ class ResPartner(models.Model):
             expected = column(figures["spend"], 2)
             value = column(figures["value"], 2)
             wait = [d if ok else None for d, ok in zip(next_days, shown.tolist(), strict=True)]
-            predicted_on = [today.isoformat() if ok else None for ok in shown.tolist()]
-            fitted_on = [fit.run_date.isoformat() if ok else None for ok in shown.tolist()]
+            on, fitted = today.isoformat(), fit.run_date.isoformat()
+            predicted_on = [on if ok else None for ok in shown.tolist()]
+            fitted_on = [fitted if ok else None for ok in shown.tolist()]
         else:
             predicted_on = fitted_on = empty
         picked = todo.tolist()
-        return [
-            (
-                ids[i],
-                int(x[i]),
-                firsts[i].isoformat(),
-                lasts[i].isoformat(),
-                predicted_on[n],
-                fitted_on[n],
-                orders[n],
-                alive[n],
-                wait[n],
-                expected[n],
-                value[n],
-                signatures[i],
+        # Column by column, then zipped: no lookup per customer and value.
+        return list(
+            zip(
+                [ids[i] for i in picked],
+                x[todo].astype(int).tolist() if count else [],
+                [firsts[i] for i in picked],
+                [lasts[i] for i in picked],
+                predicted_on,
+                fitted_on,
+                orders,
+                alive,
+                wait,
+                expected,
+                value,
+                [signatures[i] for i in picked],
+                strict=True,
             )
-            for n, i in enumerate(picked)
-        ]
+        )
 
     @api.model
     def _clv_write(self, company, records, all_ids, partner_ids=None):

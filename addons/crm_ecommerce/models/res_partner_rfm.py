@@ -345,8 +345,11 @@ class ResPartner(models.Model):
         now = fields.Datetime.now()
         tz = self._rfm_timezone(company)
         self.env.flush_all()
-        # A history imported in bulk may have no planner statistics yet.
-        pg.analyze_stale(self.env.cr, RFM_TABLES)
+        # A history imported in bulk may have no planner statistics yet
+        # (a few customers are read through their indexes, whatever the
+        # statistics: an order's confirmation scores its customer).
+        if partner_ids is None:
+            pg.analyze_stale(self.env.cr, RFM_TABLES)
         with pg.aggregate_settings(self.env.cr):
             # Every customer's figures and scores (see RFM_QUERY).
             self.env.cr.execute(
@@ -427,7 +430,7 @@ class ResPartner(models.Model):
         # A first computation fills the figures' table: the statements that
         # read it next (a campaign's audience, the screens' searches) must
         # not be planned for the empty table its statistics still describe.
-        pg.analyze_stale(self.env.cr, ("crm_customer_figures",))
+        pg.analyze_understated(self.env.cr, "crm_customer_figures", len(rows))
         self.invalidate_model([name for name, _type in RFM_COLUMNS] + ["rfm_recency_days"])
         self.env["crm.customer.score.line"].invalidate_model()
         self.env["crm.customer.score.snapshot"].invalidate_model()

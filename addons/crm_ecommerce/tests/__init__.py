@@ -6,6 +6,7 @@ from . import (
     test_i18n_id,
     test_lead_scoring,
     test_migrations,
+    test_pg_stats,
     test_rfm,
     test_scoring_tools,
     test_screens,

@@ -52,9 +52,7 @@ def int_array(values):
 # or not yet come by), by this database's counters; or, where those start
 # from nothing (a database copied or restored, a server that crashed), by
 # the catalog: half a megabyte or more on disk, and never analyzed nor
-# vacuumed, or then empty (rows written since, even by the current
-# transaction, are in no counter yet), or four times the pages it had
-# when it last was.
+# vacuumed, or four times the pages it had when it last was.
 STALE_TABLES = """SELECT c.relname
   FROM pg_class c
   LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
@@ -64,7 +62,7 @@ STALE_TABLES = """SELECT c.relname
          AND (COALESCE(s.last_analyze, s.last_autoanalyze) IS NULL
               OR s.n_mod_since_analyze > 0.2 * s.n_live_tup))
      OR (pg_relation_size(c.oid) >= 64 * current_setting('block_size')::int
-         AND (c.reltuples <= 0
+         AND (c.reltuples < 0
               OR pg_relation_size(c.oid) > 4 * GREATEST(c.relpages, 1)::bigint
                                            * current_setting('block_size')::int))
    )"""
@@ -81,6 +79,20 @@ def analyze_stale(cr, tables):
     for table in stale:
         cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
     return stale
+
+
+def analyze_understated(cr, table, rows):
+    """ANALYZE ``table`` when the planner counts under half of the ``rows``
+    the caller knows it holds, a thousand or more (rows it just wrote in
+    bulk, in its own transaction: no statistics counter has them yet, and
+    the catalog may still say the table is empty). Returns whether it did."""
+    if rows < 1000:
+        return False
+    cr.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+    if cr.fetchone()[0] >= rows / 2:
+        return False
+    cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+    return True
 
 
 def write_figures(cr, columns, company_id, *, records, all_ids, partner_ids, marker=None):

@@ -77,31 +77,6 @@ class TestStaleStatistics(TransactionCase):
         finally:
             self._committed("DROP TABLE crm_pg_stats_copied")
 
-    def test_a_table_refilled_after_it_was_emptied_is_analyzed(self):
-        # Analyzed empty (the catalog says 0 rows over its
-        # pages), then filled again in the reader's own transaction: no
-        # counter has those rows yet, and a plan for an empty table would
-        # join every row to every row.
-        self._committed(
-            "CREATE TABLE crm_pg_stats_refilled (id serial PRIMARY KEY, n int)",
-            "INSERT INTO crm_pg_stats_refilled (n) SELECT g FROM generate_series(1, 20000) g",
-            "DELETE FROM crm_pg_stats_refilled",
-        )
-        self._committed("ANALYZE crm_pg_stats_refilled")
-        try:
-            with self.registry.cursor() as cr:
-                cr.execute("SELECT reltuples FROM pg_class WHERE relname = 'crm_pg_stats_refilled'")
-                self.assertEqual(cr.fetchone()[0], 0)
-                cr.execute(
-                    "INSERT INTO crm_pg_stats_refilled (n) SELECT g FROM generate_series(1, 20000) g"
-                )
-                tables = ["crm_pg_stats_refilled"]
-                self.assertEqual(pg.analyze_stale(cr, tables), tables)
-                cr.execute("SELECT reltuples FROM pg_class WHERE relname = 'crm_pg_stats_refilled'")
-                self.assertEqual(cr.fetchone()[0], 20000)
-        finally:
-            self._committed("DROP TABLE crm_pg_stats_refilled")
-
 
 class _Cursor:
     def __init__(self):

@@ -15,9 +15,8 @@ _logger = logging.getLogger(__name__)
 # or a fifth of the rows changed since the last ANALYZE, by this database's
 # counters; or, where those start from nothing (a database copied, or
 # restored, or a server that crashed: they are not kept), by the catalog:
-# half a megabyte or more on disk, and never analyzed nor vacuumed, or
-# then empty (rows written since, even by the current transaction, are in
-# no counter yet), or four times the pages it had when it last was.
+# half a megabyte or more on disk, and never analyzed nor vacuumed, or four
+# times the pages it had when it last was.
 _STALE = """SELECT c.relname
   FROM pg_class c
   LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
@@ -27,7 +26,7 @@ _STALE = """SELECT c.relname
          AND (COALESCE(s.last_analyze, s.last_autoanalyze) IS NULL
               OR s.n_mod_since_analyze > 0.2 * s.n_live_tup))
      OR (pg_relation_size(c.oid) >= 64 * current_setting('block_size')::int
-         AND (c.reltuples <= 0
+         AND (c.reltuples < 0
               OR pg_relation_size(c.oid) > 4 * GREATEST(c.relpages, 1)::bigint
                                            * current_setting('block_size')::int))
    )"""
