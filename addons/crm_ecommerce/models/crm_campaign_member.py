@@ -128,11 +128,11 @@ class CrmCampaignMember(models.Model):
         program = campaign.coupon_program_id
         members = self.search([("campaign_id", "=", campaign.id), ("holdout", "=", False)])
         points = min(program.reward_ids.mapped("required_points") or [1.0]) or 1.0
+        partner_ids = members.mapped("partner_id.id")
+        codes = self._crm_coupon_codes(len(partner_ids))
         # sudo: coupons are created for the campaign's own members, of a
         # program of the campaign's company (constraint); the launching
         # user has Email Marketing rights, not necessarily loyalty rights.
-        partner_ids = members.mapped("partner_id.id")
-        codes = self._crm_coupon_codes(len(partner_ids))
         cards = (
             self.env["loyalty.card"]
             .sudo()
