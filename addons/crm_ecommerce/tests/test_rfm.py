@@ -207,6 +207,58 @@ class TestRfm(IntelligenceCase):
             self.env["res.partner"].search([("rfm_segment", "!=", False), ("id", "=", stranger.id)])
         )
 
+    def test_conditions_on_figures_read_the_row_once(self):
+        """The Insights kanban's column (the action's "has a segment" and
+        the column's segment): one join of the company's row, whatever the
+        number of conditions; with "or" and "not", the same customers."""
+        self._crafted()
+        Partner = self.env["res.partner"]
+        Partner._rfm_recompute_company()
+        other = self.env["res.company"].create({"name": "RFM Figures Elsewhere"})
+        self.env.user.company_ids = [Command.link(other.id)]
+        self._order(self.d, days_ago=1, amount=500, company=other)
+        Partner.with_company(other)._rfm_recompute_company()
+        none = self._customer("RFM No Figures")
+        customers = self.a + self.b + self.c + self.d + self.e + none
+        mine = [("id", "in", customers.ids)]
+        column = [("rfm_segment", "!=", False), ("rfm_segment", "=", "champions")]
+        query = Partner._search(mine + column)
+        self.assertEqual(query.select().code.count("crm_customer_figures"), 1)
+        self.assertEqual(Partner.search(mine + column), self.a + self.b)
+        self.assertEqual(Partner.search_count(mine + column), 2)
+        # Where a customer without figures meets the condition (no churn
+        # risk, a score below 50, as Odoo reads a number that is not set),
+        # the customer is found, in ANDs as in ORs.
+        self.assertEqual(
+            Partner.search(mine + [("churn_risk", "=", False), ("customer_score", "<", 50)]),
+            self.c + self.d + self.e + none,
+        )
+        self.assertEqual(
+            Partner.search(mine + ["|", ("customer_score", "<", 50), ("id", "=", 0)]),
+            self.c + self.d + self.e + none,
+        )
+        self.assertEqual(Partner.search(mine + [("churn_risk", "=", False)]), customers)
+        self.assertEqual(
+            Partner.search(
+                mine + ["|", ("rfm_segment", "=", "lost"), ("customer_score", ">=", 60)]
+            ),
+            self.a + self.b + self.e,
+        )
+        self.assertEqual(
+            Partner.search(mine + ["!", ("rfm_segment", "=", "champions")]),
+            self.c + self.d + self.e + none,
+        )
+        # Read on the current company's row: d is new in the other shop.
+        self.assertEqual(Partner.with_company(other).search(mine + column), Partner)
+        self.assertEqual(
+            Partner.with_company(other).search(mine + [("rfm_segment", "=", "new")]), self.d
+        )
+        groups = Partner.read_group(mine + column, ["customer_score:sum"], ["rfm_segment"])
+        champions = [group for group in groups if group["rfm_segment"] == "champions"]
+        self.assertEqual(
+            (champions[0]["rfm_segment_count"], champions[0]["customer_score"]), (2, 140)
+        )
+
     def _rfm_queries(self):
         self.env.flush_all()
         self.env.invalidate_all()
