@@ -384,13 +384,43 @@ class LoyaltyLedger(models.Model):
         )
 
     @api.model
+    def _lots_covering(self, card, amount):
+        """(the card's first lots in spending order that hold ``amount``,
+        all of them when they hold less; the points of all its lots): a
+        card's ledger grows with every order, and a debit (a return, a
+        redemption) reads the lots it spends from, not the card's whole
+        history, in one statement on the index of the card's lots."""
+        self.flush_model(["card_id", "state", "remaining", "expiry_date", "date"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT id, balance
+                  FROM (SELECT id,
+                               sum(remaining) OVER spent - remaining AS before,
+                               sum(remaining) OVER () AS balance
+                          FROM loyalty_ledger
+                         WHERE card_id = %(card)s AND state = 'available' AND remaining > 0
+                        WINDOW spent AS (ORDER BY expiry_date ASC NULLS LAST, date ASC, id ASC)
+                       ) lots
+                 WHERE before < %(amount)s
+                 ORDER BY before
+                """,
+                card=card.id,
+                amount=amount,
+            )
+        )
+        # sudo: as _lots.
+        lots = self.sudo().browse([row[0] for row in rows])
+        return lots, round(rows[0][1], 2) if rows else 0.0
+
+    @api.model
     def _consume(self, card, amount, lots=None):
         """Take ``amount`` points from the card's lots, oldest first.
         ``lots``: the card's lots when the caller already read them.
 
         :return: ([(lot, points taken from it)], points that could not be
             taken)"""
-        lots = self._lots(card) if lots is None else lots
+        lots = self._lots_covering(card, amount)[0] if lots is None else lots
         taken, left = rules.consume_oldest_first([(lot.id, lot.remaining) for lot in lots], amount)
         by_id = {lot.id: lot for lot in lots}
         taken = [(by_id[lot_id], points) for lot_id, points in taken]
@@ -404,8 +434,7 @@ class LoyaltyLedger(models.Model):
         negative balance allowed, the debit stops at zero (and says so)."""
         wanted = -vals["points"]
         allow = card.program_id.crm_allow_negative if allow_negative is None else allow_negative
-        lots = self._lots(card)
-        balance = sum(lots.mapped("remaining"))
+        lots, balance = self._lots_covering(card, wanted)
         debit = rules.capped_debit(balance, wanted, allow)
         entry = self.browse()
         if debit > 0:

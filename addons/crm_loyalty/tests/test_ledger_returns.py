@@ -75,6 +75,32 @@ class TestLedgerReturns(LoyaltyCase):
         self.assertIn("could not be taken back", card.message_ids[0].body)
         self.assertInvariant(card)
 
+    def test_a_return_reads_the_lots_it_spends_from(self):
+        """A card's lots grow with every order: a debit reads the first
+        lots that hold what it takes, and the whole balance, in one
+        statement."""
+        order = self._loyal_order()  # 100
+        self._validate(order.picking_ids)
+        card = self._card()
+        Ledger = self.env["loyalty.ledger"].sudo()
+        Ledger.create(
+            [Ledger._prepare_entry_vals(card, "adjust", 10, reason=f"Lot {i}") for i in range(30)]
+        )
+        lots = Ledger._lots(card)
+        self.assertEqual(len(lots), 31)
+        self.assertEqual(Ledger._lots_covering(card, 100), (lots[:1], 400))
+        self.assertEqual(Ledger._lots_covering(card, 100.01), (lots[:2], 400))
+        self.assertEqual(Ledger._lots_covering(card, 135), (lots[:5], 400))
+        self.assertEqual(Ledger._lots_covering(card, 1000), (lots, 400))
+        self.env.flush_all()
+        with self.assertQueryCount(1):
+            Ledger._lots_covering(card, 135)
+        self._odoo_return(order, {self.product: 1})
+        self.assertEqual(card.points, 300)
+        self.assertEqual(self._ledger(kind="reverse").points, -100)
+        self.assertEqual(sum(Ledger._lots(card).mapped("remaining")), 300)
+        self.assertInvariant(card)
+
     def test_negative_balance_when_allowed(self):
         self.program.crm_allow_negative = True
         order = self._loyal_order()
