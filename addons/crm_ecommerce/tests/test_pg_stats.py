@@ -37,3 +37,61 @@ class TestUnderstatedTable(TransactionCase):
                 self.assertFalse(pg.analyze_understated(cr, table, 20000))
         finally:
             self._committed("DROP TABLE crm_pg_stats_understated")
+
+
+@tagged("post_install", "-at_install")
+class TestWriteFigures(TransactionCase):
+    def test_every_value_comes_back_as_it_was_sent(self):
+        """The figures go as one array literal per column: any text, a
+        missing value and JSON (its null too) are read back unchanged."""
+        partners = self.env["res.partner"].create([{"name": f"Figures {i}"} for i in range(3)])
+        columns = (
+            ("rfm_signature", "text"),
+            ("rfm_frequency", "int"),
+            ("churn_risk", "bool"),
+            ("rfm_last_order_date", "date"),
+            ("rfm_monetary", "float8"),
+            ("score_factors", "jsonb"),
+        )
+        texts = ['a "quoted", {braced} \\ back\\slash', "NULL", "été\nnext line"]
+        records = [
+            (partners[0].id, texts[0], 3, True, "2026-11-29", 12.5, [["Recency", 20]]),
+            (partners[1].id, texts[1], None, False, None, None, None),
+            (partners[2].id, texts[2], 0, None, "2024-02-29", -0.25, {"a": 'b"c'}),
+        ]
+        company = self.env.company.id
+        lost = pg.write_figures(
+            self.env.cr,
+            columns,
+            company,
+            records=records,
+            all_ids=partners.ids,
+            partner_ids=partners.ids,
+        )
+        self.assertEqual(lost, [])
+        self.env.cr.execute(
+            "SELECT partner_id, rfm_signature, rfm_frequency, churn_risk,"
+            " rfm_last_order_date::text, rfm_monetary, score_factors,"
+            " jsonb_typeof(score_factors)"
+            " FROM crm_customer_figures WHERE company_id = %s AND partner_id = ANY(%s)"
+            " ORDER BY partner_id",
+            (company, partners.ids),
+        )
+        self.assertEqual(
+            self.env.cr.fetchall(),
+            [
+                (*records[0], "array"),
+                (*records[1][:6], None, "null"),
+                (*records[2], "object"),
+            ],
+        )
+        # Written again without one of them: it loses its figures.
+        lost = pg.write_figures(
+            self.env.cr,
+            columns,
+            company,
+            records=records[:1],
+            all_ids=partners[:1].ids,
+            partner_ids=partners.ids,
+        )
+        self.assertEqual(sorted(lost), sorted(partners[1:].ids))

@@ -95,35 +95,55 @@ def analyze_understated(cr, table, rows):
     return True
 
 
+def array_literal(values, sql_type):
+    """``values`` as one array literal of ``sql_type``, for ``%s::type[]``
+    (see int_array): every element quoted, None as NULL; a jsonb element is
+    its JSON text (None: JSON's null)."""
+    if sql_type == "jsonb":
+        values = [json.dumps(value) for value in values]
+    return (
+        "{"
+        + ",".join(
+            "NULL"
+            if value is None
+            else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for value in values
+        )
+        + "}"
+    )
+
+
 def write_figures(cr, columns, company_id, *, records, all_ids, partner_ids, marker=None):
     """Write customers' figures into crm_customer_figures in two statements
     whatever their number: ``records`` [(partner id, *values in ``columns``
-    order)], sent as one JSON document, go into the customer's row of the
-    company ``company_id`` (created if missing; the other columns of a row
-    that exists are left as they are); the customers that had figures
+    order)], sent as one array per column, go into the customer's row of
+    the company ``company_id`` (created if missing; the other columns of a
+    row that exists are left as they are); the customers that had figures
     (``marker`` not null, default the first column) and are not in
     ``all_ids`` (among ``partner_ids`` when given) lose them: every column
     of ``columns`` set to null. Returns the ids of the customers that lost
     them."""
     if records:
-        names = SQL(", ").join(SQL.identifier(name) for name, _type in columns)
+        names = [SQL.identifier(name) for name, _type in columns]
+        values = list(zip(*records, strict=True))
         cr.execute(
             SQL(
                 """
                 INSERT INTO crm_customer_figures (partner_id, company_id, %(names)s)
-                SELECT (v.e->>0)::int, %(company)s, %(values)s
-                  FROM jsonb_array_elements(%(records)s::jsonb) AS v(e)
+                SELECT v.partner_id, %(company)s, %(values)s
+                  FROM unnest(%(arrays)s) AS v(partner_id, %(names)s)
                 ON CONFLICT (partner_id, company_id) DO UPDATE SET %(updates)s
                 """,
-                names=names,
+                names=SQL(", ").join(names),
                 company=company_id,
-                values=SQL(", ").join(
-                    SQL("(v.e->>%s)::%s", at, SQL(sql_type))
-                    if sql_type != "jsonb"
-                    else SQL("v.e->%s", at)
-                    for at, (_name, sql_type) in enumerate(columns, start=1)
+                values=SQL(", ").join(SQL.identifier("v", name) for name, _type in columns),
+                arrays=SQL(", ").join(
+                    [SQL("%s::int[]", int_array(values[0]))]
+                    + [
+                        SQL("%s::%s[]", array_literal(column, sql_type), SQL(sql_type))
+                        for column, (_name, sql_type) in zip(values[1:], columns, strict=True)
+                    ]
                 ),
-                records=json.dumps(records),
                 updates=SQL(", ").join(
                     SQL("%(col)s = EXCLUDED.%(col)s", col=SQL.identifier(name))
                     for name, _type in columns
