@@ -95,10 +95,18 @@ def analyze_understated(cr, table, rows):
     return True
 
 
+# The types whose values array_literal writes as they are.
+PLAIN_TYPES = frozenset(("int", "int4", "int8", "float8", "numeric", "date", "bool"))
+
+
 def array_literal(values, sql_type):
     """``values`` as one array literal of ``sql_type``, for ``%s::type[]``
     (see int_array): every element quoted, None as NULL; a jsonb element is
     its JSON text (None: JSON's null)."""
+    if sql_type in PLAIN_TYPES:
+        # A number's, a date's or a boolean's text needs no quotes (nor
+        # holds "None"): joined in one go, 84k values of each column at 1x.
+        return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
     if sql_type == "jsonb":
         values = [json.dumps(value) for value in values]
     return (
