@@ -230,28 +230,28 @@ class TestRfm(IntelligenceCase):
         # risk, a score below 50, as Odoo reads a number that is not set),
         # the customer is found, in ANDs as in ORs.
         self.assertEqual(
-            Partner.search(mine + [("churn_risk", "=", False), ("customer_score", "<", 50)]),
+            Partner.search([*mine, ("churn_risk", "=", False), ("customer_score", "<", 50)]),
             self.c + self.d + self.e + none,
         )
         self.assertEqual(
-            Partner.search(mine + ["|", ("customer_score", "<", 50), ("id", "=", 0)]),
+            Partner.search([*mine, "|", ("customer_score", "<", 50), ("id", "=", 0)]),
             self.c + self.d + self.e + none,
         )
-        self.assertEqual(Partner.search(mine + [("churn_risk", "=", False)]), customers)
+        self.assertEqual(Partner.search([*mine, ("churn_risk", "=", False)]), customers)
         self.assertEqual(
             Partner.search(
-                mine + ["|", ("rfm_segment", "=", "lost"), ("customer_score", ">=", 60)]
+                [*mine, "|", ("rfm_segment", "=", "lost"), ("customer_score", ">=", 60)]
             ),
             self.a + self.b + self.e,
         )
         self.assertEqual(
-            Partner.search(mine + ["!", ("rfm_segment", "=", "champions")]),
+            Partner.search([*mine, "!", ("rfm_segment", "=", "champions")]),
             self.c + self.d + self.e + none,
         )
         # Read on the current company's row: d is new in the other shop.
         self.assertEqual(Partner.with_company(other).search(mine + column), Partner)
         self.assertEqual(
-            Partner.with_company(other).search(mine + [("rfm_segment", "=", "new")]), self.d
+            Partner.with_company(other).search([*mine, ("rfm_segment", "=", "new")]), self.d
         )
         groups = Partner.read_group(mine + column, ["customer_score:sum"], ["rfm_segment"])
         champions = [group for group in groups if group["rfm_segment"] == "champions"]
