@@ -27,8 +27,7 @@ class LoyaltyCard(models.Model):
         if points > 0:
             Ledger.create(vals)
         else:
-            lots = Ledger._lots(self)
-            balance = round(sum(lots.mapped("remaining")), 2)
+            balance = Ledger._lots_covering(self, -points)[1]
             # A return takes back what it can and says what it could not; a
             # manager asking for more than the card holds is told at once.
             if (

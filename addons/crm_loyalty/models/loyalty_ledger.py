@@ -24,6 +24,9 @@ SYSTEM_FIELDS = {"state", "remaining", "expiry_date", "release_date", "expiry_wa
 REVERSE_ONCE_INDEX = "loyalty_ledger_reverse_once_index"
 # A card's entries, newest first (the ledger's order), made in init().
 CARD_DATE_INDEX = "loyalty_ledger_card_date_index"
+# The order points are spent in: the lots that expire first, then the
+# oldest (_lots, _lots_covering).
+SPENDING_ORDER = "expiry_date ASC NULLS LAST, date ASC, id ASC"
 
 
 class LoyaltyLedger(models.Model):
@@ -380,7 +383,7 @@ class LoyaltyLedger(models.Model):
         # checked their caller before they spend from them.
         return self.sudo().search(
             [("card_id", "=", card.id), ("state", "=", "available"), ("remaining", ">", 0)],
-            order="expiry_date asc nulls last, date asc, id asc",
+            order=SPENDING_ORDER,
         )
 
     @api.model
@@ -400,12 +403,13 @@ class LoyaltyLedger(models.Model):
                                sum(remaining) OVER () AS balance
                           FROM loyalty_ledger
                          WHERE card_id = %(card)s AND state = 'available' AND remaining > 0
-                        WINDOW spent AS (ORDER BY expiry_date ASC NULLS LAST, date ASC, id ASC)
+                        WINDOW spent AS (ORDER BY %(spending)s)
                        ) lots
                  WHERE before < %(amount)s
                  ORDER BY before
                 """,
                 card=card.id,
+                spending=SQL(SPENDING_ORDER),
                 amount=amount,
             )
         )
