@@ -101,8 +101,9 @@ PLAIN_TYPES = frozenset(("int", "int4", "int8", "float8", "numeric", "date", "bo
 
 def array_literal(values, sql_type):
     """``values`` as one array literal of ``sql_type``, for ``%s::type[]``
-    (see int_array): every element quoted, None as NULL; a jsonb element is
-    its JSON text (None: JSON's null)."""
+    (see int_array), None as NULL: numbers, dates and booleans as they are,
+    any other element quoted; a jsonb element is its JSON text (None:
+    JSON's null)."""
     if sql_type in PLAIN_TYPES:
         # A number's, a date's or a boolean's text needs no quotes (nor
         # holds "None"): joined in one go, 84k values of each column at 1x.
