@@ -76,4 +76,9 @@ def test_install_upgrade_uninstall(conf, template_db, addon):
     # what they reference); nothing else of the addon may stay.
     assert [x for x in result["left_data"] if "_demo" not in x] == []
     assert result["left_columns"] == []
+    # crm_ecommerce's index on Odoo's order lines (the products a customer
+    # bought) goes with it.
+    if addon == "crm_ecommerce":
+        assert result["indexes_before"] == ["crm_ecommerce_sale_line_partner_product_index"]
+    assert result["left_indexes"] == []
     assert result["delivered_after"] == 2.0

@@ -2,7 +2,7 @@
     "name": "E-commerce Customer Intelligence",
     "summary": "RFM segments, explainable customer and lead scores, "
     "cross-sell suggestions, churn and win-back, marketing consent, targeted campaigns",
-    "version": "18.0.1.4.1",
+    "version": "18.0.1.4.2",
     "category": "Sales/CRM",
     "author": "CRM E-commerce Team",
     "website": "https://github.com/crm-ecommerce/crm-ecommerce",
@@ -33,6 +33,7 @@
         "demo/shop_history_demo.xml",
     ],
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_backend": [
             "crm_ecommerce/static/src/views/*",

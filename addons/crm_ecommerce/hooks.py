@@ -1,3 +1,7 @@
+from odoo.tools import SQL
+
+from .models.res_partner_suggestion import LINE_PRODUCTS_INDEX
+
 FIRST_RUN_CRONS = (
     "crm_ecommerce.ir_cron_compute_rfm",
     "crm_ecommerce.ir_cron_lead_scores",
@@ -14,3 +18,9 @@ def post_init_hook(env):
     fast, sends no mail and creates no activity."""
     for xmlid in FIRST_RUN_CRONS:
         env.ref(xmlid)._trigger()
+
+
+def uninstall_hook(env):
+    """The index the addon made on Odoo's sale_order_line goes with it (its
+    own tables go with their indexes)."""
+    env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(LINE_PRODUCTS_INDEX)))

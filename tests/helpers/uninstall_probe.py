@@ -52,6 +52,16 @@ def existing_columns(cr, columns):
     return present
 
 
+def addon_indexes(cr, addon):
+    """The indexes named after the addon, on any table (those it makes on
+    Odoo's tables; its own tables' indexes are named after the tables)."""
+    cr.execute(
+        "SELECT indexname FROM pg_indexes WHERE indexname LIKE %s ORDER BY indexname",
+        (addon.replace("_", "\\_") + "\\_%",),
+    )
+    return [name for (name,) in cr.fetchall()]
+
+
 def sale_flow(env):
     """Odoo's core flow: quote, confirm, deliver. Returns the delivered qty."""
     warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
@@ -84,6 +94,7 @@ def main():
         env = api.Environment(cr, SUPERUSER_ID, {})
         before = owned_records(env, addon)
         columns = stored_columns(env, before["ir.model.fields"])
+        indexes = addon_indexes(cr, addon)
         env["ir.module.module"].search([("name", "=", addon)]).button_immediate_uninstall()
     with Registry(db).cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
@@ -97,6 +108,8 @@ def main():
                 for row in env["ir.model.data"].search([("module", "=", addon)])
             ],
             "left_columns": existing_columns(cr, columns),
+            "indexes_before": indexes,
+            "left_indexes": addon_indexes(cr, addon),
             "delivered_after": sale_flow(env),
         }
         cr.rollback()

@@ -1,23 +1,41 @@
 from odoo import Command, fields, models
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from ..tools import pg
+
+# The products a customer bought, from the index alone: the lines of a
+# customer with hundreds of orders lie on as many pages of sale_order_line.
+# Both columns are indexed by Odoo already, so the index changes nothing of
+# which updates of a line PostgreSQL can make in place (HOT). Dropped by the
+# uninstall hook, with the addon.
+LINE_PRODUCTS_INDEX = "crm_ecommerce_sale_line_partner_product_index"
 
 # For each customer (a company and its contacts are one), the products
 # related to those they bought, by the sum of their lifts (added in the
 # order the pairs are sorted, highest first), without those they bought:
 # the best ones that may be sold, and whether they bought anything at all.
+# What they bought: the distinct products of their contacts' lines, read
+# from LINE_PRODUCTS_INDEX, each kept when one of its lines is of a
+# confirmed order of the company (the first line found, mostly: a line
+# keeps its order's customer, state and company, stored by Odoo).
 # The bought products come in with an empty lift and mark their group, so
 # that one aggregate sums and excludes, whatever the planner expects of a
 # customer's number of orders.
 NEXT_PRODUCTS_QUERY = """
 WITH own AS (
-    SELECT DISTINCT p.commercial_partner_id AS partner_id, sol.product_id
-      FROM sale_order_line sol
-      JOIN sale_order so ON so.id = sol.order_id
-      JOIN res_partner p ON p.id = so.partner_id
-     WHERE so.state = 'sale' AND so.company_id = %(company)s AND sol.product_id IS NOT NULL
-       AND p.commercial_partner_id = ANY(%(partners)s::int[])
+    SELECT DISTINCT bought.partner_id, bought.product_id
+      FROM (SELECT DISTINCT p.commercial_partner_id AS partner_id, p.id AS contact_id,
+                   sol.product_id
+              FROM res_partner p
+              JOIN sale_order_line sol ON sol.order_partner_id = p.id
+             WHERE sol.product_id IS NOT NULL
+               AND p.commercial_partner_id = ANY(%(partners)s::int[])) bought
+     WHERE EXISTS (
+            SELECT FROM sale_order_line line
+             WHERE line.order_partner_id = bought.contact_id
+               AND line.product_id = bought.product_id
+               AND line.state = 'sale' AND line.company_id = %(company)s)
 ),
 scores AS (
     SELECT partner_id, product_id, bool_or(owned) AS owned,
@@ -65,6 +83,18 @@ class ResPartner(models.Model):
         string="Why Nothing Is Likely Yet",
         groups="crm_ecommerce.group_crm_ecommerce_user",
     )
+
+    def init(self):
+        """LINE_PRODUCTS_INDEX, made when missing (install and update)."""
+        result = super().init()
+        create_index(
+            self.env.cr,
+            LINE_PRODUCTS_INDEX,
+            "sale_order_line",
+            ["order_partner_id", "product_id"],
+            where="product_id IS NOT NULL",
+        )
+        return result
 
     def _compute_crm_next_product_ids(self):
         """The products related to those the customer bought in the current

@@ -118,6 +118,28 @@ class TestSuggestions(IntelligenceCase):
         self.assertEqual(self.customer.crm_next_product_ids[:1], self.filter)
         self.assertNotIn(self.beans, self.customer.crm_next_product_ids)
 
+    def test_likely_next_leaves_out_what_was_bought_in_a_confirmed_order_only(self):
+        self._baskets()
+        self._order(self.customer, products=[self.beans])
+        # Filters in a quotation, and in a cancelled order: not bought.
+        quote = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [Command.create({"product_id": self.filter.id})],
+            }
+        )
+        cancelled = self._order(self.customer, products=[self.filter])
+        cancelled._action_cancel()
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.crm_next_product_ids[:1], self.filter)
+        self.assertEqual(cancelled.order_line.state, "cancel")
+        # Confirmed: bought, and no longer likely next.
+        quote.action_confirm()
+        self.customer.invalidate_recordset()
+        self.assertNotIn(self.filter, self.customer.crm_next_product_ids)
+        self.assertNotIn(self.beans, self.customer.crm_next_product_ids)
+        self.assertTrue(self.customer.crm_next_product_ids)
+
     def test_likely_next_adds_the_lifts_of_what_the_customer_bought(self):
         # Lifts of the crafted baskets (7 orders): beans-filters 1.4,
         # beans-archived 1.4, filters-archived 7/6, beans-mug 7/15,
