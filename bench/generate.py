@@ -6,7 +6,8 @@
 Customers, products in categories, confirmed orders over two years with their
 lines, their deliveries (pickings, moves, move lines) and fulfilment history,
 returns (RMA and Odoo return receipts) for one order in fifty, a loyalty
-program with cards and ledger entries, and leads. The bulk
+program with cards, their history in Odoo (a line per order) and ledger
+entries, and leads. The bulk
 is written with set-based SQL (the ORM would take hours at full size); the
 few configuration records go through the ORM so that they are complete.
 Rows written by SQL fill every column Odoo requires and keep the same
@@ -165,6 +166,26 @@ def generate(env, customers, lines, *, seed=42, categories=20, products=200, ana
         (program.id, company.id, first, last),
     )
     card_ids = [row[0] for row in cr.fetchall()]
+    # Odoo's own loyalty history: sale_loyalty writes a line for the card
+    # when it confirms an order that earns points (the points of the
+    # ledger's entries of the order), which Odoo's card form lists.
+    cr.execute(
+        """
+        INSERT INTO loyalty_history (card_id, order_id, order_model, description, issued, used,
+                                     create_date, write_date, create_uid, write_uid)
+        SELECT c.id, so.id, 'sale.order', 'Order ' || so.name, e.pts, 0,
+               so.date_order, so.date_order, 1, 1
+          FROM (SELECT order_id, sum(round(greatest(price_subtotal / 10, 0.01)::numeric, 2)) AS pts
+                  FROM sale_order_line
+                 WHERE order_id BETWEEN %(first)s AND %(last)s
+              GROUP BY order_id) e
+          JOIN sale_order so ON so.id = e.order_id
+          JOIN loyalty_card c ON c.partner_id = so.partner_id AND c.program_id = %(program)s
+         ORDER BY so.id
+        """,
+        {"first": min(order_ids), "last": max(order_ids), "program": program.id},
+    )
+    history = cr.rowcount
     entries = _ledger(cr, program, min(order_ids), max(order_ids)) if ours else 0
     cr.execute(
         """
@@ -181,6 +202,7 @@ def generate(env, customers, lines, *, seed=42, categories=20, products=200, ana
     if analyze:
         cr.execute(
             "ANALYZE res_partner; ANALYZE sale_order; ANALYZE sale_order_line; ANALYZE loyalty_card;"
+            " ANALYZE loyalty_history;"
             " ANALYZE stock_picking; ANALYZE stock_move; ANALYZE stock_move_line"
             + ("; ANALYZE loyalty_ledger; ANALYZE sale_fulfillment_event" if ours else "")
         )
@@ -193,6 +215,7 @@ def generate(env, customers, lines, *, seed=42, categories=20, products=200, ana
         "returns": returns,
         "products": len(product_ids),
         "loyalty_cards": len(card_ids),
+        "loyalty_history": history,
         "ledger_entries": entries,
         "leads": max(customers // 10, 1),
         "seconds": round(time.time() - started, 1),
@@ -517,15 +540,31 @@ def check(env):
                   (SELECT sum(price_subtotal) FROM sale_order_line WHERE order_id = so.id)"""
     )
     wrong_orders = cr.fetchone()[0]
-    wrong_cards = 0
+    # Odoo's loyalty history: a line per order, with the points it earned.
+    cr.execute(
+        """SELECT count(*) FROM sale_order so
+             LEFT JOIN (SELECT order_id, count(*) AS n FROM loyalty_history GROUP BY order_id) h
+                    ON h.order_id = so.id
+            WHERE so.name LIKE 'BENCH/%%' AND h.n IS DISTINCT FROM 1"""
+    )
+    wrong_cards = cr.fetchone()[0]
     if "loyalty.ledger" in env:
+        cr.execute(
+            """SELECT count(*) FROM loyalty_history h
+                 LEFT JOIN (SELECT order_id, round(sum(points)::numeric, 2) AS pts
+                              FROM loyalty_ledger WHERE kind = 'earn' GROUP BY order_id) l
+                        ON l.order_id = h.order_id
+                WHERE h.description LIKE 'Order BENCH/%%'
+                  AND round(h.issued::numeric, 2) IS DISTINCT FROM l.pts"""
+        )
+        wrong_cards += cr.fetchone()[0]
         cr.execute(
             """SELECT count(*) FROM loyalty_card c
             WHERE c.code LIKE 'BENCH-%%' AND round(c.points::numeric, 2) IS DISTINCT FROM
                   round(COALESCE((SELECT sum(points) FROM loyalty_ledger
                                    WHERE card_id = c.id AND state = 'available'), 0)::numeric, 2)"""
         )
-        wrong_cards = cr.fetchone()[0]
+        wrong_cards += cr.fetchone()[0]
         # The lots hold the balance, and every returned item was reversed.
         cr.execute(
             """SELECT count(*) FROM loyalty_card c
@@ -565,7 +604,7 @@ def check(env):
     wrong_moves = cr.fetchone()[0]
     if wrong_orders or wrong_cards or wrong_deliveries or wrong_moves:
         raise AssertionError(
-            f"{wrong_orders} order totals, {wrong_cards} card balances, lots or reversals, "
+            f"{wrong_orders} order totals, {wrong_cards} card histories, balances, lots or reversals, "
             f"{wrong_deliveries} delivered quantities and {wrong_moves} moves are wrong"
         )
 

@@ -88,6 +88,7 @@ BULK_TABLES = (
     "stock_move_line",
     "sale_fulfillment_event",
     "loyalty_card",
+    "loyalty_history",
     "loyalty_ledger",
     "crm_lead",
 )
