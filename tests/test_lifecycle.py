@@ -10,6 +10,11 @@ from helpers.cli import drop_db, run_json, run_odoo
 PROBE = Path(__file__).resolve().parent / "helpers" / "uninstall_probe.py"
 DEPENDENCIES = "sale_management,sale_crm,sale_stock,sale_loyalty,portal"
 ADDONS = ("crm_ecommerce", "crm_fulfillment", "crm_loyalty")
+ADDON_INDEXES = {
+    "crm_ecommerce": ["crm_ecommerce_sale_line_partner_product_index"],
+    "crm_fulfillment": [],
+    "crm_loyalty": ["crm_loyalty_history_card_index", "crm_loyalty_history_order_index"],
+}
 
 pytestmark = pytest.mark.slow
 
@@ -76,9 +81,9 @@ def test_install_upgrade_uninstall(conf, template_db, addon):
     # what they reference); nothing else of the addon may stay.
     assert [x for x in result["left_data"] if "_demo" not in x] == []
     assert result["left_columns"] == []
-    # crm_ecommerce's index on Odoo's order lines (the products a customer
-    # bought) goes with it.
-    if addon == "crm_ecommerce":
-        assert result["indexes_before"] == ["crm_ecommerce_sale_line_partner_product_index"]
+    # The indexes it made on Odoo's tables go with it: crm_ecommerce's on
+    # the order lines (the products a customer bought), crm_loyalty's on
+    # the loyalty history (a card's lines, an order's lines).
+    assert result["indexes_before"] == ADDON_INDEXES[addon]
     assert result["left_indexes"] == []
     assert result["delivered_after"] == 2.0

@@ -2,7 +2,7 @@
     "name": "E-commerce Loyalty Tiers and Points Ledger",
     "summary": "Loyalty tiers with multipliers, a points ledger with pending "
     "points, expiry, reversal on returns, safe redemption and a portal page",
-    "version": "18.0.1.0.7",
+    "version": "18.0.1.0.8",
     "category": "Sales/Sales",
     "author": "CRM E-commerce Team",
     "website": "https://github.com/crm-ecommerce/crm-ecommerce",
@@ -28,6 +28,7 @@
         "demo/loyalty_program_demo.xml",
     ],
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_tests": [
             "crm_loyalty/static/tests/tours/*.js",

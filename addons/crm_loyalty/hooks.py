@@ -1,6 +1,8 @@
 from odoo import fields
 from odoo.tools import SQL
 
+from .models.loyalty_history import HISTORY_INDEXES
+
 
 def post_init_hook(env):
     """Open the ledger of existing loyalty cards with their current balance,
@@ -31,3 +33,10 @@ def post_init_hook(env):
             uid=env.uid,
         )
     )
+
+
+def uninstall_hook(env):
+    """The indexes the addon made on Odoo's loyalty history go with it (its
+    own tables go with their indexes)."""
+    for name in HISTORY_INDEXES:
+        env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))

@@ -3,6 +3,7 @@ from . import (
     loyalty_card_adjust,
     loyalty_card_portal,
     loyalty_card_transfer,
+    loyalty_history,
     loyalty_ledger,
     loyalty_ledger_release,
     loyalty_program,
