@@ -4,8 +4,10 @@ from odoo.tools.sql import create_index
 
 from ..tools import pg
 
-# The products a customer bought, from the index alone: the lines of a
-# customer with hundreds of orders lie on as many pages of sale_order_line.
+# The products a customer bought, from an index: the lines of a customer
+# with hundreds of orders lie on as many pages of sale_order_line, and the
+# distinct products of their lines are read from the index alone (one page
+# of it; the table's pages are read for one line per product only).
 # Both columns are indexed by Odoo already, so the index changes nothing of
 # which updates of a line PostgreSQL can make in place (HOT). Dropped by the
 # uninstall hook, with the addon.

@@ -130,9 +130,16 @@ class TestSuggestions(IntelligenceCase):
         )
         cancelled = self._order(self.customer, products=[self.filter])
         cancelled._action_cancel()
+        # Filters bought in another company: not bought in this one.
+        other_company = self.env["res.company"].create({"name": "Sugg Other Shop"})
+        self.env.user.company_ids = [Command.link(other_company.id)]
+        elsewhere = self._order(self.customer, products=[self.filter], company=other_company)
         self.customer.invalidate_recordset()
         self.assertEqual(self.customer.crm_next_product_ids[:1], self.filter)
         self.assertEqual(cancelled.order_line.state, "cancel")
+        self.assertEqual(
+            (elsewhere.state, elsewhere.order_line.company_id), ("sale", other_company)
+        )
         # Confirmed: bought, and no longer likely next.
         quote.action_confirm()
         self.customer.invalidate_recordset()
