@@ -543,7 +543,8 @@ def check(env):
     # Odoo's loyalty history: a line per order, with the points it earned.
     cr.execute(
         """SELECT count(*) FROM sale_order so
-             LEFT JOIN (SELECT order_id, count(*) AS n FROM loyalty_history GROUP BY order_id) h
+             LEFT JOIN (SELECT order_id, count(*) AS n FROM loyalty_history
+                         WHERE order_model = 'sale.order' GROUP BY order_id) h
                     ON h.order_id = so.id
             WHERE so.name LIKE 'BENCH/%%' AND h.n IS DISTINCT FROM 1"""
     )
@@ -551,10 +552,11 @@ def check(env):
     if "loyalty.ledger" in env:
         cr.execute(
             """SELECT count(*) FROM loyalty_history h
-                 LEFT JOIN (SELECT order_id, round(sum(points)::numeric, 2) AS pts
-                              FROM loyalty_ledger WHERE kind = 'earn' GROUP BY order_id) l
-                        ON l.order_id = h.order_id
-                WHERE h.description LIKE 'Order BENCH/%%'
+                 LEFT JOIN (SELECT order_id, card_id, round(sum(points)::numeric, 2) AS pts
+                              FROM loyalty_ledger WHERE kind = 'earn'
+                          GROUP BY order_id, card_id) l
+                        ON l.order_id = h.order_id AND l.card_id = h.card_id
+                WHERE h.order_model = 'sale.order' AND h.description LIKE 'Order BENCH/%%'
                   AND round(h.issued::numeric, 2) IS DISTINCT FROM l.pts"""
         )
         wrong_cards += cr.fetchone()[0]
