@@ -23,7 +23,9 @@ LINE_PRODUCTS_INDEX = "crm_ecommerce_sale_line_partner_product_index"
 # keeps its order's customer, state and company, stored by Odoo).
 # The bought products come in with an empty lift and mark their group, so
 # that one aggregate sums and excludes, whatever the planner expects of a
-# customer's number of orders.
+# customer's number of orders. With the products, whether any pair matched
+# what they bought (related) and whether one of them is not bought yet
+# (unowned): why the list is empty, when it is.
 NEXT_PRODUCTS_QUERY = """
 WITH own AS (
     SELECT DISTINCT bought.partner_id, bought.product_id
@@ -40,22 +42,24 @@ WITH own AS (
                AND line.state = 'sale' AND line.company_id = %(company)s)
 ),
 scores AS (
-    SELECT partner_id, product_id, bool_or(owned) AS owned,
+    SELECT partner_id, product_id, bool_or(owned) AS owned, bool_or(paired) AS paired,
            sum(lift ORDER BY lift DESC, support DESC) AS lift
       FROM (
         SELECT own.partner_id, a.related_product_id AS product_id, false AS owned,
-               a.lift, a.support
+               true AS paired, a.lift, a.support
           FROM own
           JOIN crm_product_affinity a ON a.product_id = own.product_id
          WHERE a.company_id = %(company)s
      UNION ALL
-        SELECT partner_id, product_id, true, 0, 0 FROM own
+        SELECT partner_id, product_id, true, false, 0, 0 FROM own
       ) candidates
   GROUP BY partner_id, product_id
 )
 SELECT partner_id,
        (array_agg(product_id ORDER BY lift DESC, product_id)
-            FILTER (WHERE NOT owned AND product_id IN %(sellable)s))[1:%(limit)s]
+            FILTER (WHERE NOT owned AND product_id IN %(sellable)s))[1:%(limit)s],
+       bool_or(paired) AS related,
+       bool_or(paired AND NOT owned) AS unowned
   FROM scores
  GROUP BY partner_id
 """
@@ -108,13 +112,21 @@ class ResPartner(models.Model):
         reason = None
         for partner in self:
             commercial = partner.commercial_partner_id._origin.id
-            products = ranked.get(commercial) or []
+            products, related, unowned = ranked.get(commercial) or ([], False, False)
             partner.crm_next_product_ids = [Command.set(products)]
             if products:
                 partner.crm_next_product_note = False
             elif commercial not in ranked:
                 partner.crm_next_product_note = self.env._(
                     "Not enough orders yet: 0 of 1 needed (this customer has no confirmed order)."
+                )
+            elif unowned:
+                partner.crm_next_product_note = self.env._(
+                    "The products often bought with theirs are archived or not for sale."
+                )
+            elif related:
+                partner.crm_next_product_note = self.env._(
+                    "They already bought every product often bought with theirs."
                 )
             else:
                 # sudo: product pairs of the current company only, no
@@ -124,9 +136,12 @@ class ResPartner(models.Model):
                 partner.crm_next_product_note = reason
 
     def _crm_next_products(self, company, limit=5):
-        """{commercial partner id: [product ids, best first]} for the
-        customers of ``self`` who have a confirmed order in ``company``
-        (an empty list: nothing to suggest), ranked in NEXT_PRODUCTS_QUERY."""
+        """{commercial partner id: ([product ids, best first], related,
+        unowned)} for the customers of ``self`` who have a confirmed order
+        in ``company``, ranked in NEXT_PRODUCTS_QUERY: an empty list is
+        nothing to suggest; related, whether a pair matched what they
+        bought; unowned, whether one of those pairs' products is not bought
+        yet (then it may not be sold)."""
         partners = {pid for pid in self.commercial_partner_id._origin.ids if pid}
         if not partners:
             return {}
@@ -146,4 +161,7 @@ class ResPartner(models.Model):
                 limit=limit,
             )
         )
-        return {partner: products or [] for partner, products in self.env.cr.fetchall()}
+        return {
+            partner: (products or [], related, unowned)
+            for partner, products, related, unowned in self.env.cr.fetchall()
+        }

@@ -188,7 +188,35 @@ class TestSuggestions(IntelligenceCase):
         self.beans.active = False
         partners.invalidate_recordset()
         self.assertFalse(firm.crm_next_product_ids)
-        self.assertEqual(firm.crm_next_product_note, "No product is often bought with these yet.")
+        self.assertEqual(
+            firm.crm_next_product_note,
+            "The products often bought with theirs are archived or not for sale.",
+        )
+
+    def test_likely_next_says_why_it_is_empty_for_a_customer_with_orders(self):
+        self._baskets()
+        # Bought everything related to what they bought: the pairs matched.
+        collector = self._customer("Sugg Collector")
+        self._order(collector, products=[self.beans, self.filter, self.old, self.mug])
+        self._order(collector, products=[self.grinder])
+        # Bought a product of no pair: the company's reason.
+        loner = self._customer("Sugg Loner")
+        self._order(loner, products=[self._product("Sugg Loner Tea", 4)])
+        (collector | loner).invalidate_recordset()
+        self.assertFalse(collector.crm_next_product_ids)
+        self.assertEqual(
+            collector.crm_next_product_note,
+            "They already bought every product often bought with theirs.",
+        )
+        self.assertFalse(loner.crm_next_product_ids)
+        self.assertEqual(loner.crm_next_product_note, "No product is often bought with these yet.")
+        # The grinder's order cancelled: not bought, and suggested again.
+        self.env["sale.order.line"].search(
+            [("order_partner_id", "=", collector.id), ("product_id", "=", self.grinder.id)]
+        ).order_id._action_cancel()
+        collector.invalidate_recordset()
+        self.assertEqual(collector.crm_next_product_ids, self.grinder)
+        self.assertFalse(collector.crm_next_product_note)
 
     def test_empty_reason_counts_the_baskets_needed_only(self):
         Affinity = self.env["crm.product.affinity"]
