@@ -6,26 +6,32 @@ from ..tools import pg
 # For each order (a key) of a company, the products bought together with
 # one of its products, by their highest lift, without the order's own
 # products (they come in with an empty lift and mark their group): the best
-# ones that may be sold.
+# ones that may be sold; and whether a pair matched the order's products
+# (related) and whether one of those pairs' products is not in the order
+# (unowned): why the list is empty, when it is.
 CROSSSELL_QUERY = """
 WITH wanted AS (
     SELECT * FROM unnest(%(keys)s::int[], %(products)s::int[]) AS w(order_key, product_id)
 ),
 scores AS (
-    SELECT order_key, product_id, bool_or(owned) AS owned, max(lift) AS lift
+    SELECT order_key, product_id, bool_or(owned) AS owned, bool_or(paired) AS paired,
+           max(lift) AS lift
       FROM (
-        SELECT w.order_key, a.related_product_id AS product_id, false AS owned, a.lift
+        SELECT w.order_key, a.related_product_id AS product_id, false AS owned,
+               true AS paired, a.lift
           FROM wanted w
           JOIN crm_product_affinity a ON a.product_id = w.product_id
          WHERE a.company_id = %(company)s
      UNION ALL
-        SELECT order_key, product_id, true, 0 FROM wanted
+        SELECT order_key, product_id, true, false, 0 FROM wanted
       ) candidates
   GROUP BY order_key, product_id
 )
 SELECT order_key,
        (array_agg(product_id ORDER BY lift DESC, product_id)
-            FILTER (WHERE NOT owned AND product_id IN %(sellable)s))[1:%(limit)s]
+            FILTER (WHERE NOT owned AND product_id IN %(sellable)s))[1:%(limit)s],
+       bool_or(paired) AS related,
+       bool_or(paired AND NOT owned) AS unowned
   FROM scores
  GROUP BY order_key
 """
@@ -66,14 +72,17 @@ class SaleOrder(models.Model):
         selling = self._crm_selling_products(products.categ_id)
         Product = self.env["product.product"]
         # The products shown, fetched together.
-        pool = Product.browse({pid for ids in crosses.values() for pid in ids} | set(selling.ids))
+        pool = Product.browse(
+            {pid for ids, _related, _unowned in crosses.values() for pid in ids} | set(selling.ids)
+        )
         selling = selling.with_prefetch(pool._prefetch_ids)
         reasons = {}
         ups = {}
         for order in self:
             company = order.company_id
             in_order = order.order_line.product_id
-            cross = Product.browse(crosses.get(order, [])).with_prefetch(pool._prefetch_ids)
+            cross_ids, related, unowned = crosses.get(order) or ([], False, False)
+            cross = Product.browse(cross_ids).with_prefetch(pool._prefetch_ids)
             up = Product
             pairs = []
             for line in order.order_line.filtered("product_id"):
@@ -98,6 +107,14 @@ class SaleOrder(models.Model):
                 order.crm_crosssell_note = self.env._(
                     "Add products to see what customers buy with them."
                 )
+            elif unowned:
+                order.crm_crosssell_note = self.env._(
+                    "The products often bought with these are archived or not for sale."
+                )
+            elif related:
+                order.crm_crosssell_note = self.env._(
+                    "Everything often bought with these products is in the order already."
+                )
             else:
                 if company not in reasons:
                     # sudo: why the company's product pairs are empty, no
@@ -119,11 +136,13 @@ class SaleOrder(models.Model):
             )
 
     def _crm_crosssell_products(self, limit=5):
-        """{order: [product ids, best first]}: the products most bought
-        together with the order's (the highest lift with any of them in the
-        order's company, crm.product.affinity) that are not in the order
-        and may be sold there. The order's products are read from the
-        cache (a quotation being edited has lines not saved yet); one
+        """{order: ([product ids, best first], related, unowned)}: the
+        products most bought together with the order's (the highest lift
+        with any of them in the order's company, crm.product.affinity)
+        that are not in the order and may be sold there; whether a pair
+        matched the order's products, and whether one of those pairs'
+        products is not in the order. The order's products are read from
+        the cache (a quotation being edited has lines not saved yet); one
         statement per company."""
         result = {}
         for model in CROSSSELL_MODELS:
@@ -149,7 +168,10 @@ class SaleOrder(models.Model):
                     limit=limit,
                 )
             )
-            result.update((orders[key], ids or []) for key, ids in self.env.cr.fetchall())
+            result.update(
+                (orders[key], (ids or [], related, unowned))
+                for key, ids, related, unowned in self.env.cr.fetchall()
+            )
         return result
 
     def _crm_upsell_reason(self, base, better, buyers):

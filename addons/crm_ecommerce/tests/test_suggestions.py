@@ -75,6 +75,41 @@ class TestSuggestions(IntelligenceCase):
         quote.invalidate_recordset()
         self.assertEqual(quote.crm_crosssell_product_ids, self.mug)
 
+    def test_bought_together_says_why_it_is_empty(self):
+        self._baskets()
+        everything = self.beans | self.filter | self.old | self.mug | self.grinder
+        quote = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [
+                    Command.create({"product_id": product.id}) for product in everything
+                ],
+            }
+        )
+        # Every product of the pairs is in the order.
+        self.assertFalse(quote.crm_crosssell_product_ids)
+        self.assertEqual(
+            quote.crm_crosssell_note,
+            "Everything often bought with these products is in the order already.",
+        )
+        # The beans' filters and archived product out of the order, and
+        # out of sale.
+        quote.order_line.filtered(lambda line: line.product_id in self.filter | self.old).unlink()
+        (self.filter | self.old).write({"sale_ok": False})
+        self.assertFalse(quote.crm_crosssell_product_ids)
+        self.assertEqual(
+            quote.crm_crosssell_note,
+            "The products often bought with these are archived or not for sale.",
+        )
+        # A product of no pair: the company's reason.
+        other = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [Command.create({"product_id": self._product("Sugg Tea", 4).id})],
+            }
+        )
+        self.assertEqual(other.crm_crosssell_note, "No product is often bought with these yet.")
+
     def test_upsell_and_add_button(self):
         self._baskets()
         quote = self.env["sale.order"].create(
