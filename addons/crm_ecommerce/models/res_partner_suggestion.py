@@ -122,7 +122,8 @@ class ResPartner(models.Model):
                 )
             elif unowned:
                 partner.crm_next_product_note = self.env._(
-                    "The products often bought with theirs are archived or not for sale."
+                    "The products often bought with theirs that they have not bought are archived "
+                    "or not for sale."
                 )
             elif related:
                 partner.crm_next_product_note = self.env._(

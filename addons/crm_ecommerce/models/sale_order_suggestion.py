@@ -109,7 +109,8 @@ class SaleOrder(models.Model):
                 )
             elif unowned:
                 order.crm_crosssell_note = self.env._(
-                    "The products often bought with these are archived or not for sale."
+                    "The products often bought with these that are not in the order are archived "
+                    "or not for sale."
                 )
             elif related:
                 order.crm_crosssell_note = self.env._(

@@ -92,14 +92,15 @@ class TestSuggestions(IntelligenceCase):
             quote.crm_crosssell_note,
             "Everything often bought with these products is in the order already.",
         )
-        # The beans' filters and archived product out of the order, and
-        # out of sale.
+        # The beans' filters and "Sugg Archived" out of the order, and not
+        # for sale any more.
         quote.order_line.filtered(lambda line: line.product_id in self.filter | self.old).unlink()
         (self.filter | self.old).write({"sale_ok": False})
         self.assertFalse(quote.crm_crosssell_product_ids)
         self.assertEqual(
             quote.crm_crosssell_note,
-            "The products often bought with these are archived or not for sale.",
+            "The products often bought with these that are not in the order are archived "
+            "or not for sale.",
         )
         # A product of no pair: the company's reason.
         other = self.env["sale.order"].create(
@@ -225,7 +226,8 @@ class TestSuggestions(IntelligenceCase):
         self.assertFalse(firm.crm_next_product_ids)
         self.assertEqual(
             firm.crm_next_product_note,
-            "The products often bought with theirs are archived or not for sale.",
+            "The products often bought with theirs that they have not bought are archived "
+            "or not for sale.",
         )
 
     def test_likely_next_says_why_it_is_empty_for_a_customer_with_orders(self):
