@@ -21,11 +21,13 @@ LINE_PRODUCTS_INDEX = "crm_ecommerce_sale_line_partner_product_index"
 # from LINE_PRODUCTS_INDEX, each kept when one of its lines is of a
 # confirmed order of the company (the first line found, mostly: a line
 # keeps its order's customer, state and company, stored by Odoo).
-# The bought products come in with an empty lift and mark their group, so
-# that one aggregate sums and excludes, whatever the planner expects of a
-# customer's number of orders. With the products, whether any pair matched
-# what they bought (related) and whether one of them is not bought yet
-# (unowned): why the list is empty, when it is.
+# A pair leading to a product they bought is dropped before the sums, by
+# a hashed NOT IN on what they bought (PostgreSQL hashes it whatever it
+# expects of a customer's number of orders): a customer who bought the
+# whole catalogue sums nothing. With the products, whether any pair matched
+# what they bought (related: one index probe per product bought, stopping
+# at the first pair) and whether one of those pairs leads to a product not
+# bought yet (unowned): why the list is empty, when it is.
 NEXT_PRODUCTS_QUERY = """
 WITH own AS (
     SELECT DISTINCT bought.partner_id, bought.product_id
@@ -42,25 +44,29 @@ WITH own AS (
                AND line.state = 'sale' AND line.company_id = %(company)s)
 ),
 scores AS (
-    SELECT partner_id, product_id, bool_or(owned) AS owned, bool_or(paired) AS paired,
-           sum(lift ORDER BY lift DESC, support DESC) AS lift
-      FROM (
-        SELECT own.partner_id, a.related_product_id AS product_id, false AS owned,
-               true AS paired, a.lift, a.support
-          FROM own
-          JOIN crm_product_affinity a ON a.product_id = own.product_id
-         WHERE a.company_id = %(company)s
-     UNION ALL
-        SELECT partner_id, product_id, true, false, 0, 0 FROM own
-      ) candidates
-  GROUP BY partner_id, product_id
+    SELECT own.partner_id, a.related_product_id AS product_id,
+           sum(a.lift ORDER BY a.lift DESC, a.support DESC) AS lift
+      FROM own
+      JOIN crm_product_affinity a ON a.product_id = own.product_id
+     WHERE a.company_id = %(company)s
+       AND (own.partner_id, a.related_product_id) NOT IN (SELECT partner_id, product_id FROM own)
+  GROUP BY own.partner_id, a.related_product_id
 )
 SELECT partner_id,
        (array_agg(product_id ORDER BY lift DESC, product_id)
-            FILTER (WHERE NOT owned AND product_id IN %(sellable)s))[1:%(limit)s],
-       bool_or(paired) AS related,
-       bool_or(paired AND NOT owned) AS unowned
-  FROM scores
+            FILTER (WHERE product_id IN %(sellable)s))[1:%(limit)s],
+       bool_or(related) AS related,
+       bool_or(product_id IS NOT NULL) AS unowned
+  FROM (
+        SELECT partner_id, product_id, lift, true AS related FROM scores
+     UNION ALL
+        SELECT partner_id, NULL, NULL,
+               bool_or(EXISTS (SELECT FROM crm_product_affinity a
+                                WHERE a.product_id = own.product_id
+                                  AND a.company_id = %(company)s))
+          FROM own
+      GROUP BY partner_id
+      ) ranked
  GROUP BY partner_id
 """
 
