@@ -15,14 +15,16 @@ class ResPartner(models.Model):
 
     def _compute_crm_winback_count(self):
         """The win-back opportunities the user can see, as the button
-        opening them lists them."""
-        counts = dict(
-            self.env["crm.lead"]._read_group(
-                self._crm_winback_domain(), ["partner_id"], ["__count"]
-            )
-        )
+        opening them lists them: one query, counted in SQL."""
+        counts = {}
+        if self._origin:
+            query = self.env["crm.lead"]._search(self._origin._crm_winback_domain())
+            partner = SQL.identifier("crm_lead", "partner_id")
+            query.order = None
+            query.groupby = partner
+            counts = dict(self.env.execute_query(query.select(partner, SQL("count(*)"))))
         for partner in self:
-            partner.crm_winback_count = counts.get(partner, 0)
+            partner.crm_winback_count = counts.get(partner._origin.id, 0)
 
     def action_view_winbacks(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_opportunities")

@@ -198,6 +198,30 @@ class TestReturnTrust(ReturnCase):
 
 @tagged("post_install", "-at_install")
 class TestReturnCompanies(ReturnCase):
+    def test_return_count_is_the_companys_as_the_reader_may_see_it(self):
+        """The customer form's Returns: those of the customer's company
+        and its contacts, counted for each of them, and none of another
+        company's for its users."""
+        firm = self.env["res.partner"].create({"name": "Ada Ltd (test)", "is_company": True})
+        self.customer.parent_id = firm
+        colleague = self.env["res.partner"].create({"name": "Bea", "parent_id": firm.id})
+        stranger = self.env["res.partner"].create({"name": "Cy Stranger"})
+        self._return(self._delivered_order(qty=2), 1)
+        self._return(self._delivered_order(qty=2, partner_id=colleague.id), 1)
+        self._return(self._delivered_order(qty=2, partner_id=stranger.id), 2)
+        partners = firm | self.customer | colleague | stranger
+        self.assertEqual(partners.mapped("sale_return_count"), [2, 2, 2, 1])
+        company_b = self.env["res.company"].create({"name": "Shop B (count)"})
+        user_b = new_test_user(
+            self.env,
+            login="ful_count_b",
+            groups="sales_team.group_sale_salesman_all_leads,stock.group_stock_user",
+            company_id=company_b.id,
+            company_ids=[Command.set(company_b.ids)],
+        )
+        seen = partners.with_user(user_b).with_company(company_b)
+        self.assertEqual(seen.mapped("sale_return_count"), [0, 0, 0, 0])
+
     def test_a_second_company_cannot_return_the_first_ones_order(self):
         company_b = self.env["res.company"].create({"name": "Shop B (test)"})
         user_b = new_test_user(
