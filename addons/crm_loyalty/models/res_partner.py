@@ -1,7 +1,8 @@
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import formatLang
+from odoo.tools import SQL, formatLang
 
 from ..tools import points as rules
 
@@ -39,33 +40,74 @@ class ResPartner(models.Model):
 
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_loyalty_points(self):
-        """Per partner, over the cards of loyalty programs of the current
-        companies or shared by companies: a handful of grouped queries for
-        the whole recordset."""
-        companies = [*self.env.companies.ids, False]
-        # sudo: the totals of the customer's cards, which salespeople don't
-        # all see; only programs of the reader's companies (checked by
-        # env.companies above) or shared ones count.
-        Card = self.env["loyalty.card"].sudo()
-        domain = [
-            ("partner_id", "in", self.ids),
-            ("program_id.program_type", "=", "loyalty"),
-            ("company_id", "in", companies),
-        ]
-        # The cards and what is shown of them, in one query.
-        cards = Card.search_fetch(domain, ["partner_id", "points", "crm_tier_id", "program_id"])
-        available = defaultdict(float)
-        for card in cards:
-            available[card.partner_id] += card.points
-        pending, expiring = self.env["loyalty.ledger"]._pending_and_expiring(cards, "partner_id")
+        """Per partner, over the active cards of loyalty programs of the
+        current companies or shared by companies: the cards, their pending
+        points and the points of their lots expiring within 30 days in one
+        statement for the whole recordset (the sums read from the ledger's
+        indexes by card, see loyalty.ledger), then their tiers and programs
+        (for their point name)."""
+        partners = self._origin
+        rows = []
+        if partners:
+            self.env["loyalty.card"].flush_model(
+                ["partner_id", "program_id", "company_id", "active", "points", "crm_tier_id"]
+            )
+            self.env["loyalty.program"].flush_model(["program_type"])
+            self.env["loyalty.ledger"].flush_model(
+                ["card_id", "state", "points", "remaining", "expiry_date"]
+            )
+            # The totals of the customer's cards, which salespeople don't
+            # all see, read in SQL: only programs of the reader's companies
+            # (env.companies) or shared ones count.
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT card.partner_id, card.program_id, card.crm_tier_id, card.points,
+                           (SELECT sum(points) FROM loyalty_ledger
+                             WHERE card_id = card.id AND state = 'pending'),
+                           (SELECT sum(remaining) FROM loyalty_ledger
+                             WHERE card_id = card.id AND state = 'available' AND remaining > 0
+                               AND expiry_date <= %(soon)s)
+                      FROM loyalty_card card
+                      JOIN loyalty_program program ON program.id = card.program_id
+                     WHERE card.partner_id = ANY(%(partners)s) AND card.active
+                       AND program.program_type = 'loyalty'
+                       AND (card.company_id IS NULL OR card.company_id = ANY(%(companies)s))
+                     ORDER BY card.id
+                    """,
+                    partners=partners.ids,
+                    companies=self.env.companies.ids,
+                    soon=fields.Date.context_today(self) + timedelta(days=30),
+                )
+            )
+        figures = defaultdict(
+            lambda: {"programs": [], "tiers": [], "available": 0.0, "pending": 0.0, "expiring": 0.0}
+        )
+        for partner_id, program_id, tier_id, points, pending, expiring in rows:
+            own = figures[partner_id]
+            own["programs"].append(program_id)
+            if tier_id:
+                own["tiers"].append(tier_id)
+            own["available"] += points or 0.0
+            own["pending"] += pending or 0.0
+            own["expiring"] += expiring or 0.0
+        # sudo: the tiers' thresholds and the programs' point names of
+        # those cards, which not every reader may read; read once for all
+        # the partners (their prefetch).
+        all_tiers = self.env["loyalty.tier"].sudo().browse({row[2] for row in rows if row[2]})
+        all_programs = self.env["loyalty.program"].sudo().browse({row[1] for row in rows})
         for partner in self:
-            own = cards.filtered(lambda c, p=partner: c.partner_id == p)
-            partner.loyalty_tier_id = own.crm_tier_id.sorted("threshold", reverse=True)[:1]
-            partner.loyalty_points_available = available.get(partner, 0.0)
-            partner.loyalty_points_pending = pending.get(partner, 0.0)
-            partner.loyalty_points_expiring = expiring.get(partner, 0.0)
+            own = figures[partner._origin.id]
+            tiers = all_tiers.browse(own["tiers"]).with_prefetch(all_tiers._prefetch_ids)
+            partner.loyalty_tier_id = tiers.sorted("threshold", reverse=True)[:1]
+            partner.loyalty_points_available = own["available"]
+            partner.loyalty_points_pending = own["pending"]
+            partner.loyalty_points_expiring = own["expiring"]
             # The point name of the customer's program when they have one.
-            names = set(own.program_id.mapped("portal_point_name"))
+            programs = all_programs.browse(own["programs"]).with_prefetch(
+                all_programs._prefetch_ids
+            )
+            names = set(programs.mapped("portal_point_name"))
             name = names.pop() if len(names) == 1 else None
             partner.loyalty_point_name = name or self.env._("Points")
             points = partner.loyalty_points_available
