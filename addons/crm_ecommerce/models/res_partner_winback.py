@@ -13,6 +13,7 @@ class ResPartner(models.Model):
         groups="crm_ecommerce.group_crm_ecommerce_user",
     )
 
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_crm_winback_count(self):
         """The win-back opportunities the user can see, as the button
         opening them lists them: one query, counted in SQL."""

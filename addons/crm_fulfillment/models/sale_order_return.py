@@ -1,4 +1,4 @@
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare
 
@@ -149,6 +149,7 @@ class ResPartner(models.Model):
 
     sale_return_count = fields.Integer(compute="_compute_sale_return_count", string="Returns")
 
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_sale_return_count(self):
         """The returns of each customer's company and its contacts (those
         the reader may see, by the returns' record rules): one query,

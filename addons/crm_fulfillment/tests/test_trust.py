@@ -198,6 +198,19 @@ class TestReturnTrust(ReturnCase):
 
 @tagged("post_install", "-at_install")
 class TestReturnCompanies(ReturnCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # A second company and a salesperson of it alone.
+        cls.company_b = cls.env["res.company"].create({"name": "Shop B (test)"})
+        cls.user_b = new_test_user(
+            cls.env,
+            login="ful_user_b",
+            groups="sales_team.group_sale_salesman_all_leads,stock.group_stock_user",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
+        )
+
     def test_return_count_is_the_companys_as_the_reader_may_see_it(self):
         """The customer form's Returns: those of the customer's company
         and its contacts, counted for each of them, and none of another
@@ -211,26 +224,11 @@ class TestReturnCompanies(ReturnCase):
         self._return(self._delivered_order(qty=2, partner_id=stranger.id), 2)
         partners = firm | self.customer | colleague | stranger
         self.assertEqual(partners.mapped("sale_return_count"), [2, 2, 2, 1])
-        company_b = self.env["res.company"].create({"name": "Shop B (count)"})
-        user_b = new_test_user(
-            self.env,
-            login="ful_count_b",
-            groups="sales_team.group_sale_salesman_all_leads,stock.group_stock_user",
-            company_id=company_b.id,
-            company_ids=[Command.set(company_b.ids)],
-        )
-        seen = partners.with_user(user_b).with_company(company_b)
+        seen = partners.with_user(self.user_b).with_company(self.company_b)
         self.assertEqual(seen.mapped("sale_return_count"), [0, 0, 0, 0])
 
     def test_a_second_company_cannot_return_the_first_ones_order(self):
-        company_b = self.env["res.company"].create({"name": "Shop B (test)"})
-        user_b = new_test_user(
-            self.env,
-            login="ful_user_b",
-            groups="sales_team.group_sale_salesman_all_leads,stock.group_stock_user",
-            company_id=company_b.id,
-            company_ids=[Command.set(company_b.ids)],
-        )
+        company_b, user_b = self.company_b, self.user_b
         order_a = self._delivered_order(qty=2)
         reason_b = self.env["sale.return.reason"].create(
             {"name": "B reason", "company_id": company_b.id}
