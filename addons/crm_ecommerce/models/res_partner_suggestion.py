@@ -1,4 +1,4 @@
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
@@ -108,6 +108,7 @@ class ResPartner(models.Model):
         )
         return result
 
+    @api.depends_context("company")
     def _compute_crm_next_product_ids(self):
         """The products related to those the customer bought in the current
         company (crm.product.affinity), that they did not buy, by the sum

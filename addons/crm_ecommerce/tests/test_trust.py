@@ -440,8 +440,8 @@ class TestCompanyFigures(IntelligenceCase):
         self.env.invalidate_all()
         self.assertEqual(self.shared.rfm_monetary, 200)
         self.assertEqual(self.shared.crm_next_product_ids, self.filters)
-        self.env.invalidate_all()
 
+        # The same transaction's cache, as another company's user reads it.
         seen = self.shared.with_user(self.user_b)
         values = seen.read(["rfm_monetary", "rfm_order_count", "customer_score"])[0]
         self.assertEqual((values["rfm_monetary"], values["rfm_order_count"]), (900, 1))
