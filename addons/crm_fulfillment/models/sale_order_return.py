@@ -153,7 +153,9 @@ class ResPartner(models.Model):
     def _compute_sale_return_count(self):
         """The returns of each customer's company and its contacts (those
         the reader may see, by the returns' record rules): one query,
-        counted by their company in SQL, without reading the contacts."""
+        counted by their company in SQL, without reading the contacts. A
+        contact the reader may not see still counts, as the button lists
+        its returns (child_of does not apply the contacts' rules)."""
         commercial = self.commercial_partner_id._origin
         counts = {}
         if commercial:

@@ -226,6 +226,14 @@ class TestReturnCompanies(ReturnCase):
         self.assertEqual(partners.mapped("sale_return_count"), [2, 2, 2, 1])
         seen = partners.with_user(self.user_b).with_company(self.company_b)
         self.assertEqual(seen.mapped("sale_return_count"), [0, 0, 0, 0])
+        # A contact moved to a company the reader can't see: their return,
+        # of the reader's company, is counted as the button lists it.
+        colleague.company_id = self.company_b
+        mine = (firm | self.customer).with_user(self.returns_user)
+        self.assertEqual(mine.mapped("sale_return_count"), [2, 2])
+        action = mine[0].action_view_sale_returns()
+        listed = self.env["sale.return"].with_user(self.returns_user)
+        self.assertEqual(len(listed.search(action.get("domain") or [])), 2)
 
     def test_a_second_company_cannot_return_the_first_ones_order(self):
         company_b, user_b = self.company_b, self.user_b
