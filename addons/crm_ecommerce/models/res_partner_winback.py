@@ -20,10 +20,10 @@ class ResPartner(models.Model):
         counts = {}
         if self._origin:
             query = self.env["crm.lead"]._search(self._origin._crm_winback_domain())
-            partner = SQL.identifier("crm_lead", "partner_id")
+            customer = SQL.identifier("crm_lead", "partner_id")
             query.order = None
-            query.groupby = partner
-            counts = dict(self.env.execute_query(query.select(partner, SQL("count(*)"))))
+            query.groupby = customer
+            counts = dict(self.env.execute_query(query.select(customer, SQL("count(*)"))))
         for partner in self:
             partner.crm_winback_count = counts.get(partner._origin.id, 0)
 

@@ -337,6 +337,22 @@ class LoyaltyLedger(models.Model):
                     card.points = total
 
     @api.model
+    def _pending_and_expiring_sql(self, card):
+        """The two sums of _pending_and_expiring for the card of alias
+        ``card`` (its column ``id``), as two columns of a SELECT: pending
+        points, and points of lots expiring within 30 days. The caller
+        flushes the ledger (see _pending_and_expiring)."""
+        return SQL(
+            """(SELECT sum(points) FROM loyalty_ledger
+                 WHERE card_id = %(card)s AND state = 'pending'),
+               (SELECT sum(remaining) FROM loyalty_ledger
+                 WHERE card_id = %(card)s AND state = 'available' AND remaining > 0
+                   AND expiry_date <= %(soon)s)""",
+            card=SQL.identifier(card, "id"),
+            soon=fields.Date.context_today(self) + timedelta(days=30),
+        )
+
+    @api.model
     def _pending_and_expiring(self, cards, groupby):
         """({group: pending points}, {group: points of lots expiring within
         30 days}) of ``cards``, grouped by their ``groupby`` (``card_id``,
@@ -353,17 +369,9 @@ class LoyaltyLedger(models.Model):
         self.flush_model(["card_id", "state", "points", "remaining", "expiry_date"])
         rows = self.env.execute_query(
             SQL(
-                """
-                SELECT card.id,
-                       (SELECT sum(points) FROM loyalty_ledger
-                         WHERE card_id = card.id AND state = 'pending'),
-                       (SELECT sum(remaining) FROM loyalty_ledger
-                         WHERE card_id = card.id AND state = 'available' AND remaining > 0
-                           AND expiry_date <= %(soon)s)
-                  FROM unnest(%(ids)s::integer[]) AS card(id)
-                """,
-                soon=fields.Date.context_today(self) + timedelta(days=30),
-                ids=cards.ids,
+                "SELECT card.id, %s FROM unnest(%s::integer[]) AS card(id)",
+                self._pending_and_expiring_sql("card"),
+                cards.ids,
             )
         )
         pending, expiring = defaultdict(float), defaultdict(float)

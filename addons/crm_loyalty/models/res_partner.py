@@ -1,5 +1,4 @@
 from collections import defaultdict
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL, formatLang
@@ -63,11 +62,7 @@ class ResPartner(models.Model):
                 SQL(
                     """
                     SELECT card.partner_id, card.program_id, card.crm_tier_id, card.points,
-                           (SELECT sum(points) FROM loyalty_ledger
-                             WHERE card_id = card.id AND state = 'pending'),
-                           (SELECT sum(remaining) FROM loyalty_ledger
-                             WHERE card_id = card.id AND state = 'available' AND remaining > 0
-                               AND expiry_date <= %(soon)s)
+                           %(sums)s
                       FROM loyalty_card card
                       JOIN loyalty_program program ON program.id = card.program_id
                      WHERE card.partner_id = ANY(%(partners)s) AND card.active
@@ -77,7 +72,7 @@ class ResPartner(models.Model):
                     """,
                     partners=partners.ids,
                     companies=self.env.companies.ids,
-                    soon=fields.Date.context_today(self) + timedelta(days=30),
+                    sums=self.env["loyalty.ledger"]._pending_and_expiring_sql("card"),
                 )
             )
         figures = defaultdict(
