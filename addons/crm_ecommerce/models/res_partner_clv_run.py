@@ -182,12 +182,12 @@ class ResPartner(models.Model):
             ]
             remaining = max(len(todo) - limit, 0) if limit is not None else 0
             todo = np.asarray(todo[:limit] if limit is not None else todo, dtype=int)
-            records = self._clv_records(company, fit, today, todo, inputs)
-            self._clv_write(company, records, inputs["ids"], partner_ids)
+            values = self._clv_records(company, fit, today, todo, inputs)
+            self._clv_write(company, values, inputs["ids"], partner_ids)
         self.invalidate_model(
             [name for name, _type in CLV_COLUMNS] + ["clv_status", "clv_explanation"]
         )
-        return len(rows), len(records), remaining
+        return len(rows), len(values[0]), remaining
 
     @api.model
     def _clv_fitted_today(self, company, today):
@@ -284,10 +284,10 @@ class ResPartner(models.Model):
 
     @api.model
     def _clv_records(self, company, fit, today, todo, inputs):
-        """The rows to write [(partner id, *values in CLV_COLUMNS order)] of
-        the customers at positions ``todo`` of ``inputs``: predictions for
-        repeat customers when the company has a fit in use, vectorised over
-        all of them; None where there is no prediction."""
+        """What to write of the customers at positions ``todo`` of
+        ``inputs``, by column: [partner ids, *values in CLV_COLUMNS order].
+        Predictions for repeat customers when the company has a fit in use,
+        vectorised over all of them; None where there is no prediction."""
         np = clv._np()
         ids, firsts, lasts, x, recency, age, spend, signatures = (
             inputs[name]
@@ -334,36 +334,33 @@ class ResPartner(models.Model):
         else:
             predicted_on = fitted_on = empty
         picked = todo.tolist()
-        # Column by column, then zipped: no lookup per customer and value.
-        return list(
-            zip(
-                [ids[i] for i in picked],
-                x[todo].astype(int).tolist() if count else [],
-                [firsts[i] for i in picked],
-                [lasts[i] for i in picked],
-                predicted_on,
-                fitted_on,
-                orders,
-                alive,
-                wait,
-                expected,
-                value,
-                [signatures[i] for i in picked],
-                strict=True,
-            )
-        )
+        # By column, as they are sent: no lookup per customer and value.
+        return [
+            [ids[i] for i in picked],
+            x[todo].astype(int).tolist() if count else [],
+            [firsts[i] for i in picked],
+            [lasts[i] for i in picked],
+            predicted_on,
+            fitted_on,
+            orders,
+            alive,
+            wait,
+            expected,
+            value,
+            [signatures[i] for i in picked],
+        ]
 
     @api.model
-    def _clv_write(self, company, records, all_ids, partner_ids=None):
-        """Write ``records`` [(partner id, *values in CLV_COLUMNS order)]
-        into the company's key of every column; the customers without a
-        purchase any more (not in ``all_ids``, among ``partner_ids`` when
-        given) lose theirs."""
+    def _clv_write(self, company, values, all_ids, partner_ids=None):
+        """Write ``values`` [partner ids, *values in CLV_COLUMNS order, by
+        column] into the company's key of every column; the customers
+        without a purchase any more (not in ``all_ids``, among
+        ``partner_ids`` when given) lose theirs."""
         pg.write_figures(
             self.env.cr,
             CLV_COLUMNS,
             company.id,
-            records=records,
+            values=values,
             all_ids=all_ids,
             partner_ids=partner_ids,
         )

@@ -95,3 +95,53 @@ class TestWriteFigures(TransactionCase):
             partner_ids=partners.ids,
         )
         self.assertEqual(sorted(lost), sorted(partners[1:].ids))
+
+    def test_existing_rows_are_updated_and_new_ones_inserted(self):
+        """Given by column, a customer with a row and one without: the first
+        row keeps its other columns and gets the new values, the second is
+        created; nobody else is touched."""
+        partners = self.env["res.partner"].create([{"name": f"Mixed {i}"} for i in range(3)])
+        company = self.env.company.id
+        self.env.cr.execute(
+            "INSERT INTO crm_customer_figures (partner_id, company_id, rfm_segment, rfm_frequency)"
+            " VALUES (%s, %s, 'champions', 7), (%s, %s, 'at_risk', 2)",
+            (partners[0].id, company, partners[2].id, company),
+        )
+        columns = (("rfm_frequency", "int"), ("rfm_signature", "text"))
+        lost = pg.write_figures(
+            self.env.cr,
+            columns,
+            company,
+            values=[[partners[1].id, partners[0].id], [4, 9], ["new", "updated"]],
+            all_ids=partners.ids,
+            partner_ids=partners.ids,
+        )
+        self.assertEqual(lost, [])
+        self.env.cr.execute(
+            "SELECT partner_id, rfm_segment, rfm_frequency, rfm_signature"
+            " FROM crm_customer_figures WHERE company_id = %s AND partner_id = ANY(%s)"
+            " ORDER BY partner_id",
+            (company, partners.ids),
+        )
+        self.assertEqual(
+            self.env.cr.fetchall(),
+            [
+                (partners[0].id, "champions", 9, "updated"),
+                (partners[1].id, None, 4, "new"),
+                (partners[2].id, "at_risk", 2, None),
+            ],
+        )
+
+    def test_texts_read_back_as_sent_whatever_they_hold(self):
+        """Texts go quoted in one go when none needs escaping, else one by
+        one: either way PostgreSQL reads back the same texts."""
+        for texts in (
+            ["7:2026-11-29:10|15|2025-01-19", "", " spaced ", "NULL", "a,b", "{x}"],
+            ['a","b', "plain"],
+            ['one "quote"', "back\\slash"],
+            ["alone"],
+            [],
+        ):
+            with self.subTest(texts=texts):
+                self.env.cr.execute("SELECT %s::text[]", [pg.array_literal(texts, "text")])
+                self.assertEqual(self.env.cr.fetchone()[0], texts)
