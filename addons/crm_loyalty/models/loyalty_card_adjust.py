@@ -27,6 +27,8 @@ class LoyaltyCard(models.Model):
         if points > 0:
             Ledger.create(vals)
         else:
+            # The points of the lots that hold what is asked; all the card
+            # has when it holds less (the balance shown).
             balance = Ledger._lots_covering(self, -points)[1]
             # A return takes back what it can and says what it could not; a
             # manager asking for more than the card holds is told at once.

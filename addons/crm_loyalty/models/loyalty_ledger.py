@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare
 from odoo.tools.sql import create_index, index_exists
 
 from ..tools import points as rules
@@ -27,6 +27,9 @@ CARD_DATE_INDEX = "loyalty_ledger_card_date_index"
 # The order points are spent in: the lots that expire first, then the
 # oldest (_lots, _lots_covering).
 SPENDING_ORDER = "expiry_date ASC NULLS LAST, date ASC, id ASC"
+# The lots a debit reads first (_lots_covering): enough for a return or a
+# redemption of one order's points, mostly.
+LOTS_FIRST_READ = 16
 
 
 class LoyaltyLedger(models.Model):
@@ -142,6 +145,16 @@ class LoyaltyLedger(models.Model):
             self._table,
             ["card_id", "expiry_date", "remaining"],
             where="state = 'available' AND remaining > 0",
+        )
+        # A card's balance, the sum of its available entries (_sync_cards,
+        # after every entry written): read from this index alone, not from
+        # the card's whole history in the table.
+        create_index(
+            cr,
+            "loyalty_ledger_card_available_index",
+            self._table,
+            ["card_id", "points"],
+            where="state = 'available'",
         )
         # A card's entries in the ledger's order: its latest entries (the
         # card form) are read without sorting all of them, or walking the
@@ -397,33 +410,42 @@ class LoyaltyLedger(models.Model):
     @api.model
     def _lots_covering(self, card, amount):
         """(the card's first lots in spending order that hold ``amount``,
-        all of them when they hold less; the points of all its lots): a
-        card's ledger grows with every order, and a debit (a return, a
-        redemption) reads the lots it spends from, not the card's whole
-        history, in one statement on the index of the card's lots."""
+        all of them when they hold less; the points those lots hold): so
+        the points held are at least ``amount``, or the card's whole
+        balance when it has less. A card's ledger grows with every order,
+        and a debit (a return, a redemption) reads the lots it spends from,
+        not the card's whole history: a few lots first, in spending order
+        from the index of the card's lots (sorted by expiry date); all of
+        them only when those don't hold ``amount``."""
         self.flush_model(["card_id", "state", "remaining", "expiry_date", "date"])
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT id, balance
-                  FROM (SELECT id,
-                               sum(remaining) OVER spent - remaining AS before,
-                               sum(remaining) OVER () AS balance
-                          FROM loyalty_ledger
-                         WHERE card_id = %(card)s AND state = 'available' AND remaining > 0
-                        WINDOW spent AS (ORDER BY %(spending)s)
-                       ) lots
-                 WHERE before < %(amount)s
-                 ORDER BY before
-                """,
-                card=card.id,
-                spending=SQL(SPENDING_ORDER),
-                amount=amount,
+        for limit in (LOTS_FIRST_READ, None):
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT id, remaining
+                      FROM loyalty_ledger
+                     WHERE card_id = %s AND state = 'available' AND remaining > 0
+                     ORDER BY %s
+                     LIMIT %s
+                    """,
+                    card.id,
+                    SQL(SPENDING_ORDER),
+                    limit,
+                )
             )
-        )
+            held, kept = 0.0, len(rows)
+            for count, (_id, remaining) in enumerate(rows):
+                if float_compare(held, amount, precision_digits=2) >= 0:
+                    kept = count
+                    break
+                held = round(held + remaining, 2)
+            else:
+                if limit is not None and len(rows) == limit:
+                    continue  # they hold less than amount, and there are more
+            rows = rows[:kept]
+            break
         # sudo: as _lots.
-        lots = self.sudo().browse([row[0] for row in rows])
-        return lots, round(rows[0][1], 2) if rows else 0.0
+        return self.sudo().browse([row[0] for row in rows]), held
 
     @api.model
     def _consume(self, card, amount, lots=None):
@@ -446,8 +468,9 @@ class LoyaltyLedger(models.Model):
         negative balance allowed, the debit stops at zero (and says so)."""
         wanted = -vals["points"]
         allow = card.program_id.crm_allow_negative if allow_negative is None else allow_negative
-        lots, balance = self._lots_covering(card, wanted)
-        debit = rules.capped_debit(balance, wanted, allow)
+        # What the lots read hold: at least ``wanted``, or the whole balance.
+        lots, held = self._lots_covering(card, wanted)
+        debit = rules.capped_debit(held, wanted, allow)
         entry = self.browse()
         if debit > 0:
             self._consume(card, debit, lots=lots)

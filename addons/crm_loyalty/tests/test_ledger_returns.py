@@ -77,8 +77,9 @@ class TestLedgerReturns(LoyaltyCase):
 
     def test_a_return_reads_the_lots_it_spends_from(self):
         """A card's lots grow with every order: a debit reads the first
-        lots that hold what it takes, and the whole balance, in one
-        statement."""
+        lots that hold what it takes, with the points they hold (the whole
+        balance when it holds less), in one statement when the first lots
+        hold it, two when it needs more of them."""
         order = self._loyal_order()  # 100
         self._validate(order.picking_ids)
         card = self._card()
@@ -88,13 +89,19 @@ class TestLedgerReturns(LoyaltyCase):
         )
         lots = Ledger._lots(card)
         self.assertEqual(len(lots), 31)
-        self.assertEqual(Ledger._lots_covering(card, 100), (lots[:1], 400))
-        self.assertEqual(Ledger._lots_covering(card, 100.01), (lots[:2], 400))
-        self.assertEqual(Ledger._lots_covering(card, 135), (lots[:5], 400))
+        self.assertEqual(Ledger._lots_covering(card, 100), (lots[:1], 100))
+        self.assertEqual(Ledger._lots_covering(card, 100.01), (lots[:2], 110))
+        self.assertEqual(Ledger._lots_covering(card, 135), (lots[:5], 140))
+        # More than the first read (16 lots: 250 points) holds.
+        self.assertEqual(Ledger._lots_covering(card, 260), (lots[:17], 260))
         self.assertEqual(Ledger._lots_covering(card, 1000), (lots, 400))
+        self.assertEqual(Ledger._lots_covering(card, 400), (lots, 400))
+        self.assertEqual(Ledger._lots_covering(card, 0), (lots[:0], 0))
         self.env.flush_all()
         with self.assertQueryCount(1):
             Ledger._lots_covering(card, 135)
+        with self.assertQueryCount(2):
+            Ledger._lots_covering(card, 260)
         self._odoo_return(order, {self.product: 1})
         self.assertEqual(card.points, 300)
         self.assertEqual(self._ledger(kind="reverse").points, -100)
