@@ -112,6 +112,9 @@ class ResPartner(models.Model):
         )
         return result
 
+    # The customer's company, fetched with the form's fields (not by a
+    # read of every column of the partner when the compute reads it).
+    @api.depends("commercial_partner_id")
     @api.depends_context("company")
     def _compute_crm_next_product_ids(self):
         """The products related to those the customer bought in the current

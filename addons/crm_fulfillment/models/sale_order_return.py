@@ -149,6 +149,9 @@ class ResPartner(models.Model):
 
     sale_return_count = fields.Integer(compute="_compute_sale_return_count", string="Returns")
 
+    # The customer's company, fetched with the form's fields (not by a
+    # read of every column of the partner when the count reads it).
+    @api.depends("commercial_partner_id")
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_sale_return_count(self):
         """The returns of each customer's company and its contacts (those

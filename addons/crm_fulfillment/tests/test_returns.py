@@ -383,6 +383,20 @@ class TestReturnFlows(ReturnCase):
         self.assertEqual(picking.picking_type_code, "incoming")
         self.assertEqual(picking.state, "assigned")
 
+    def test_the_returns_button_reads_the_customer_with_the_form(self):
+        """The count reads the customer's company with the form's fields:
+        the user's companies (for the record rules), the form's fields
+        with the customer's company, then the count; not a read of every
+        column of the partner in between."""
+        self._return(self._delivered_order(qty=2), 1)
+        customer = self.customer.with_user(self.returns_user)
+        spec = {"name": {}, "sale_return_count": {}}
+        customer.web_read(spec)  # the registry's caches warm
+        self.env.invalidate_all()
+        with self.assertQueryCount(3):
+            values = customer.web_read(spec)
+        self.assertEqual(values[0]["sale_return_count"], 1)
+
     def test_return_button_prefills_delivered_lines(self):
         order = self._delivered_order(qty=3)
         order.with_user(self.returns_user).action_create_return()
