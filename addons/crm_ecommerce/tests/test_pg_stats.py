@@ -2,6 +2,7 @@
 statements that read the table next are not planned for an empty one."""
 
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
 
 from ..tools import pg
 
@@ -41,6 +42,20 @@ class TestUnderstatedTable(TransactionCase):
 
 @tagged("post_install", "-at_install")
 class TestWriteFigures(TransactionCase):
+    def _written(self, columns, partners):
+        """The rows of ``partners`` in the current company, ``columns``
+        (SQL expressions) after the partner id, by partner."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id, %s FROM crm_customer_figures"
+                " WHERE company_id = %s AND partner_id = ANY(%s) ORDER BY partner_id",
+                SQL(columns),
+                self.env.company.id,
+                partners.ids,
+            )
+        )
+        return self.env.cr.fetchall()
+
     def test_every_value_comes_back_as_it_was_sent(self):
         """The figures go as one array literal per column: any text, a
         missing value and JSON (its null too) are read back unchanged."""
@@ -69,16 +84,12 @@ class TestWriteFigures(TransactionCase):
             partner_ids=partners.ids,
         )
         self.assertEqual(lost, [])
-        self.env.cr.execute(
-            "SELECT partner_id, rfm_signature, rfm_frequency, churn_risk,"
-            " rfm_last_order_date::text, rfm_monetary, score_factors,"
-            " jsonb_typeof(score_factors)"
-            " FROM crm_customer_figures WHERE company_id = %s AND partner_id = ANY(%s)"
-            " ORDER BY partner_id",
-            (company, partners.ids),
-        )
         self.assertEqual(
-            self.env.cr.fetchall(),
+            self._written(
+                "rfm_signature, rfm_frequency, churn_risk, rfm_last_order_date::text,"
+                " rfm_monetary, score_factors, jsonb_typeof(score_factors)",
+                partners,
+            ),
             [
                 (*records[0], "array"),
                 (*records[1][:6], None, "null"),
@@ -117,14 +128,8 @@ class TestWriteFigures(TransactionCase):
             partner_ids=partners.ids,
         )
         self.assertEqual(lost, [])
-        self.env.cr.execute(
-            "SELECT partner_id, rfm_segment, rfm_frequency, rfm_signature"
-            " FROM crm_customer_figures WHERE company_id = %s AND partner_id = ANY(%s)"
-            " ORDER BY partner_id",
-            (company, partners.ids),
-        )
         self.assertEqual(
-            self.env.cr.fetchall(),
+            self._written("rfm_segment, rfm_frequency, rfm_signature", partners),
             [
                 (partners[0].id, "champions", 9, "updated"),
                 (partners[1].id, None, 4, "new"),
