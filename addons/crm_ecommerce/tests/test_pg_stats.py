@@ -1,6 +1,8 @@
 """A bulk write of the figures is followed by statistics that count it: the
 statements that read the table next are not planned for an empty one."""
 
+from unittest.mock import patch
+
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
@@ -56,9 +58,22 @@ class TestWriteFigures(TransactionCase):
         )
         return self.env.cr.fetchall()
 
+    def _both_ways(self, check):
+        """``check()`` with the figures sent as array literals, then by
+        COPY (as from COPY_FROM customers on)."""
+        for copy_from in (pg.COPY_FROM, 1):
+            with self.subTest(copy=copy_from == 1), patch.object(pg, "COPY_FROM", copy_from):
+                check()
+                self.env.cr.execute("SELECT to_regclass('crm_figures_in')")
+                self.assertIsNone(self.env.cr.fetchone()[0], "the temporary table is dropped")
+
     def test_every_value_comes_back_as_it_was_sent(self):
-        """The figures go as one array literal per column: any text, a
-        missing value and JSON (its null too) are read back unchanged."""
+        """The figures go as one array literal per column, or by COPY: any
+        text, a missing value and JSON (its null too) are read back
+        unchanged."""
+        self._both_ways(self._check_every_value)
+
+    def _check_every_value(self):
         partners = self.env["res.partner"].create([{"name": f"Figures {i}"} for i in range(3)])
         columns = (
             ("rfm_signature", "text"),
@@ -68,7 +83,7 @@ class TestWriteFigures(TransactionCase):
             ("rfm_monetary", "float8"),
             ("score_factors", "jsonb"),
         )
-        texts = ['a "quoted", {braced} \\ back\\slash', "NULL", "été\nnext line"]
+        texts = ['a "quoted", {braced} \\ back\\slash', "NULL", "été\nnext\tline\r\\N"]
         records = [
             (partners[0].id, texts[0], 3, True, "2026-11-29", 12.5, [["Recency", 20]]),
             (partners[1].id, texts[1], None, False, None, None, None),
@@ -111,6 +126,9 @@ class TestWriteFigures(TransactionCase):
         """Given by column, a customer with a row and one without: the first
         row keeps its other columns and gets the new values, the second is
         created; nobody else is touched."""
+        self._both_ways(self._check_existing_rows)
+
+    def _check_existing_rows(self):
         partners = self.env["res.partner"].create([{"name": f"Mixed {i}"} for i in range(3)])
         company = self.env.company.id
         self.env.cr.execute(

@@ -1,3 +1,4 @@
+import io
 import json
 import logging
 import random
@@ -95,6 +96,9 @@ def analyze_understated(cr, table, rows):
     return True
 
 
+# From this many customers, write_figures sends their figures by COPY.
+COPY_FROM = 2000
+
 # The types whose values array_literal writes as they are.
 PLAIN_TYPES = frozenset(("int", "int4", "int8", "float8", "numeric", "date", "bool"))
 
@@ -135,16 +139,29 @@ def write_figures(
     """Write customers' figures into crm_customer_figures in a fixed number
     of statements whatever their number: ``records`` [(partner id, *values
     in ``columns`` order)], or the same by column, ``values`` [partner ids,
-    *one list per column], sent as one array per column, go into the
-    customer's row of the company ``company_id`` (created if missing; the
-    other columns of a row that exists are left as they are); the customers
-    that had figures (``marker`` not null, default the first column) and
-    are not in ``all_ids`` (among ``partner_ids`` when given) lose them:
-    every column of ``columns`` set to null. Returns the ids of the
-    customers that lost them."""
+    *one list per column], go into the customer's row of the company
+    ``company_id`` (created if missing; the other columns of a row that
+    exists are left as they are); the customers that had figures
+    (``marker`` not null, default the first column) and are not in
+    ``all_ids`` (among ``partner_ids`` when given) lose them: every column
+    of ``columns`` set to null. Returns the ids of the customers that lost
+    them.
+
+    The rows that exist are updated by a hash join to the new values, not
+    by an upsert, which probes the unique index and locks row by row (for
+    every customer of a company, twice as slow); only new customers are
+    inserted. The values go as one array literal per column, or, from
+    COPY_FROM customers on, by COPY into a temporary table, which
+    PostgreSQL reads faster than it parses array literals."""
     if values is None:
         values = [list(column) for column in zip(*records, strict=True)] if records else []
-    if values and values[0]:
+    if values and len(values[0]) >= COPY_FROM:
+        _copy_figures(cr, columns, values)
+        source = SQL("crm_figures_in AS v")
+        _update_figures(cr, columns, company_id, source)
+        _insert_figures(cr, columns, company_id, source, new_only=True)
+        cr.execute("DROP TABLE crm_figures_in")
+    elif values and values[0]:
         ids = values[0]
         # Which customers have a row already: those rows are updated, the
         # others inserted, each customer's values sent once.
@@ -158,20 +175,16 @@ def write_figures(
         )
         existing = {row[0] for row in cr.fetchall()}
         if len(existing) == len(ids):
-            _update_figures(cr, columns, company_id, values)
+            _update_figures(cr, columns, company_id, _figure_arrays(columns, values))
         else:
             kept = [partner_id in existing for partner_id in ids]
             for statement, keep in ((_update_figures, True), (_insert_figures, False)):
                 if keep in kept:
-                    statement(
-                        cr,
-                        columns,
-                        company_id,
-                        [
-                            [value for value, row in zip(column, kept, strict=True) if row is keep]
-                            for column in values
-                        ],
-                    )
+                    part = [
+                        [value for value, row in zip(column, kept, strict=True) if row is keep]
+                        for column in values
+                    ]
+                    statement(cr, columns, company_id, _figure_arrays(columns, part))
     among = (
         SQL("AND partner_id = ANY(%s::int[])", int_array(partner_ids))
         if partner_ids is not None
@@ -207,10 +220,47 @@ def _figure_arrays(columns, values):
     )
 
 
-def _update_figures(cr, columns, company_id, values):
-    """Update the rows of ``values`` (as _figure_arrays takes them), joined by hash to the
-    arrays: for every customer of a company, much faster than an upsert,
-    which probes the unique index and locks row by row."""
+def _copy_figures(cr, columns, values):
+    """``values`` [partner ids, *one list per column] into a new temporary
+    table crm_figures_in(partner_id, *columns), by COPY (its text format:
+    None as \\N, texts escaped, JSON as array_literal writes it). Dropped
+    with the transaction if the caller does not drop it first."""
+    cr.execute(
+        SQL(
+            "CREATE TEMPORARY TABLE crm_figures_in (partner_id int4, %s) ON COMMIT DROP",
+            SQL(", ").join(
+                SQL("%s %s", SQL.identifier(name), SQL(sql_type)) for name, sql_type in columns
+            ),
+        )
+    )
+    texts = [[str(partner_id) for partner_id in values[0]]]
+    for column, (_name, sql_type) in zip(values[1:], columns, strict=True):
+        if sql_type == "jsonb":
+            # As array_literal: its JSON text, None as JSON's null.
+            texts.append([_copy_escape(json.dumps(value)) for value in column])
+        elif sql_type in PLAIN_TYPES:
+            texts.append(["\\N" if value is None else str(value) for value in column])
+        else:
+            texts.append(["\\N" if value is None else _copy_escape(str(value)) for value in column])
+    data = io.StringIO("".join("\t".join(row) + "\n" for row in zip(*texts, strict=True)))
+    cr.copy_expert("COPY crm_figures_in FROM STDIN", data)
+
+
+def _copy_escape(text):
+    """``text`` as a field of COPY's text format."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
+
+
+def _update_figures(cr, columns, company_id, source):
+    """Update the rows of the customers of ``source`` (a FROM item named v)
+    that have one, joined by hash."""
     cr.execute(
         SQL(
             "UPDATE crm_customer_figures cf SET %s FROM %s"
@@ -219,24 +269,32 @@ def _update_figures(cr, columns, company_id, values):
                 SQL("%s = %s", SQL.identifier(name), SQL.identifier("v", name))
                 for name, _type in columns
             ),
-            _figure_arrays(columns, values),
+            source,
             company_id,
         )
     )
 
 
-def _insert_figures(cr, columns, company_id, values):
-    """Insert the rows of ``values``, new customers; a row that another
-    transaction created meanwhile is updated instead."""
+def _insert_figures(cr, columns, company_id, source, new_only=False):
+    """Insert the rows of the customers of ``source`` (a FROM item named
+    v), new customers (``new_only``: those of them without a row); a row
+    that another transaction created meanwhile is updated instead."""
     cr.execute(
         SQL(
             "INSERT INTO crm_customer_figures (partner_id, company_id, %s)"
-            " SELECT v.partner_id, %s, %s FROM %s"
+            " SELECT v.partner_id, %s, %s FROM %s %s"
             " ON CONFLICT (partner_id, company_id) DO UPDATE SET %s",
             SQL(", ").join(SQL.identifier(name) for name, _type in columns),
             company_id,
             SQL(", ").join(SQL.identifier("v", name) for name, _type in columns),
-            _figure_arrays(columns, values),
+            source,
+            SQL(
+                "WHERE NOT EXISTS (SELECT FROM crm_customer_figures f"
+                " WHERE f.partner_id = v.partner_id AND f.company_id = %s)",
+                company_id,
+            )
+            if new_only
+            else SQL(),
             SQL(", ").join(
                 SQL("%(col)s = EXCLUDED.%(col)s", col=SQL.identifier(name))
                 for name, _type in columns
