@@ -213,9 +213,9 @@ class TestClvRun(ClvCase):
         Partner = self.Partner
         with freeze_time(NOW):
             Partner._clv_compute(refit=True)
-            # 12: the run's statements (the figures' write: which rows
-            # exist, then update and insert), and the check of the tables'
-            # statistics (pg.analyze_stale), current here.
+            # 12: the run's statements (the figures' write: the rows that
+            # exist updated, then the new ones inserted), and the check of
+            # the tables' statistics (pg.analyze_stale), current here.
             with self.assertQueryCount(12):
                 Partner._clv_compute(refit=True)
             self._shop(repeat=15, name="Budget B")

@@ -156,8 +156,8 @@ class TestWriteFigures(TransactionCase):
         )
 
     def test_texts_read_back_as_sent_whatever_they_hold(self):
-        """Texts go quoted in one go when none needs escaping, else one by
-        one: either way PostgreSQL reads back the same texts."""
+        """Texts go quoted, their quotes and backslashes escaped:
+        PostgreSQL reads back the same texts."""
         for texts in (
             ["7:2026-11-29:10|15|2025-01-19", "", " spaced ", "NULL", "a,b", "{x}"],
             ['a","b', "plain"],

@@ -114,13 +114,6 @@ def array_literal(values, sql_type):
         return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
     if sql_type == "jsonb":
         values = [json.dumps(value) for value in values]
-    elif values and None not in values:
-        # Texts with nothing to escape (the signatures of every customer):
-        # quoted in one go.
-        # Only the separators' quotes: no value holds a quote.
-        body = '","'.join(map(str, values))
-        if body.count('"') == 2 * (len(values) - 1) and "\\" not in body:
-            return '{"' + body + '"}'
     return (
         "{"
         + ",".join(
@@ -150,41 +143,22 @@ def write_figures(
     The rows that exist are updated by a hash join to the new values, not
     by an upsert, which probes the unique index and locks row by row (for
     every customer of a company, twice as slow); only new customers are
-    inserted. The values go as one array literal per column, or, from
-    COPY_FROM customers on, by COPY into a temporary table, which
-    PostgreSQL reads faster than it parses array literals."""
+    inserted. The values go as one array literal per column (read by both
+    statements), or, from COPY_FROM customers on, by COPY into a temporary
+    table, which PostgreSQL reads faster than it parses array literals."""
     if values is None:
         values = [list(column) for column in zip(*records, strict=True)] if records else []
-    if values and len(values[0]) >= COPY_FROM:
-        _copy_figures(cr, columns, values)
-        source = SQL("crm_figures_in AS v")
-        _update_figures(cr, columns, company_id, source)
-        _insert_figures(cr, columns, company_id, source, new_only=True)
-        cr.execute("DROP TABLE crm_figures_in")
-    elif values and values[0]:
-        ids = values[0]
-        # Which customers have a row already: those rows are updated, the
-        # others inserted, each customer's values sent once.
-        cr.execute(
-            SQL(
-                "SELECT partner_id FROM crm_customer_figures"
-                " WHERE company_id = %s AND partner_id = ANY(%s::int[])",
-                company_id,
-                int_array(ids),
-            )
-        )
-        existing = {row[0] for row in cr.fetchall()}
-        if len(existing) == len(ids):
-            _update_figures(cr, columns, company_id, _figure_arrays(columns, values))
+    if values and values[0]:
+        copied = len(values[0]) >= COPY_FROM
+        if copied:
+            _copy_figures(cr, columns, values)
+            source = SQL("crm_figures_in AS v")
         else:
-            kept = [partner_id in existing for partner_id in ids]
-            for statement, keep in ((_update_figures, True), (_insert_figures, False)):
-                if keep in kept:
-                    part = [
-                        [value for value, row in zip(column, kept, strict=True) if row is keep]
-                        for column in values
-                    ]
-                    statement(cr, columns, company_id, _figure_arrays(columns, part))
+            source = _figure_arrays(columns, values)
+        _update_figures(cr, columns, company_id, source)
+        _insert_figures(cr, columns, company_id, source)
+        if copied:
+            cr.execute("DROP TABLE crm_figures_in")
     among = (
         SQL("AND partner_id = ANY(%s::int[])", int_array(partner_ids))
         if partner_ids is not None
@@ -275,26 +249,22 @@ def _update_figures(cr, columns, company_id, source):
     )
 
 
-def _insert_figures(cr, columns, company_id, source, new_only=False):
-    """Insert the rows of the customers of ``source`` (a FROM item named
-    v), new customers (``new_only``: those of them without a row); a row
-    that another transaction created meanwhile is updated instead."""
+def _insert_figures(cr, columns, company_id, source):
+    """Insert the rows of the customers of ``source`` (a FROM item named v)
+    that have none; a row that another transaction created meanwhile is
+    updated instead."""
     cr.execute(
         SQL(
             "INSERT INTO crm_customer_figures (partner_id, company_id, %s)"
-            " SELECT v.partner_id, %s, %s FROM %s %s"
+            " SELECT v.partner_id, %s, %s FROM %s"
+            " WHERE NOT EXISTS (SELECT FROM crm_customer_figures f"
+            " WHERE f.partner_id = v.partner_id AND f.company_id = %s)"
             " ON CONFLICT (partner_id, company_id) DO UPDATE SET %s",
             SQL(", ").join(SQL.identifier(name) for name, _type in columns),
             company_id,
             SQL(", ").join(SQL.identifier("v", name) for name, _type in columns),
             source,
-            SQL(
-                "WHERE NOT EXISTS (SELECT FROM crm_customer_figures f"
-                " WHERE f.partner_id = v.partner_id AND f.company_id = %s)",
-                company_id,
-            )
-            if new_only
-            else SQL(),
+            company_id,
             SQL(", ").join(
                 SQL("%(col)s = EXCLUDED.%(col)s", col=SQL.identifier(name))
                 for name, _type in columns
