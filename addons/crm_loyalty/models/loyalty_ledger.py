@@ -418,7 +418,8 @@ class LoyaltyLedger(models.Model):
         from the index of the card's lots (sorted by expiry date); all of
         them only when those don't hold ``amount``."""
         self.flush_model(["card_id", "state", "remaining", "expiry_date", "date"])
-        for limit in (LOTS_FIRST_READ, None):
+
+        def holding(limit):
             rows = self.env.execute_query(
                 SQL(
                     """
@@ -433,19 +434,20 @@ class LoyaltyLedger(models.Model):
                     limit,
                 )
             )
-            held, kept = 0.0, len(rows)
-            for count, (_id, remaining) in enumerate(rows):
+            ids, held = [], 0.0
+            for lot_id, remaining in rows:
                 if float_compare(held, amount, precision_digits=2) >= 0:
-                    kept = count
                     break
+                ids.append(lot_id)
                 held = round(held + remaining, 2)
-            else:
-                if limit is not None and len(rows) == limit:
-                    continue  # they hold less than amount, and there are more
-            rows = rows[:kept]
-            break
+            return ids, held, len(rows)
+
+        ids, held, read = holding(LOTS_FIRST_READ)
+        if float_compare(held, amount, precision_digits=2) < 0 and read == LOTS_FIRST_READ:
+            # They hold less than amount, and there may be more.
+            ids, held, _read = holding(None)
         # sudo: as _lots.
-        return self.sudo().browse([row[0] for row in rows]), held
+        return self.sudo().browse(ids), held
 
     @api.model
     def _consume(self, card, amount, lots=None):
