@@ -2,7 +2,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from ..models.crm_product_affinity import MIN_SUPPORT
+from ..models.crm_product_affinity import AFFINITY_RANK_INDEX, MIN_SUPPORT
 from .common import IntelligenceCase
 
 
@@ -153,6 +153,19 @@ class TestSuggestions(IntelligenceCase):
         self._order(self.customer, products=[self.beans])
         self.assertEqual(self.customer.crm_next_product_ids[:1], self.filter)
         self.assertNotIn(self.beans, self.customer.crm_next_product_ids)
+
+    def test_the_pairs_are_ranked_from_one_index(self):
+        """Likely to Buy Next reads a product's pairs and what ranks them
+        from one index, made at install and update."""
+        self.env.cr.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s AND indexname = %s",
+            ["crm_product_affinity", AFFINITY_RANK_INDEX],
+        )
+        (definition,) = self.env.cr.fetchone()
+        self.assertTrue(
+            definition.endswith("(product_id, company_id, related_product_id, lift, support)"),
+            definition,
+        )
 
     def test_likely_next_leaves_out_what_was_bought_in_a_confirmed_order_only(self):
         self._baskets()
