@@ -37,21 +37,21 @@ class ResPartner(models.Model):
         compute="_compute_loyalty_points", groups="crm_loyalty.group_loyalty_user"
     )
 
-    @api.depends_context("uid", "allowed_company_ids")
+    @api.depends_context("uid", "allowed_company_ids", "lang")
     def _compute_loyalty_points(self):
         """Per partner, over the active cards of loyalty programs of the
         current companies or shared by companies: the cards, their pending
         points and the points of their lots expiring within 30 days in one
         statement for the whole recordset (the sums read from the ledger's
-        indexes by card, see loyalty.ledger), then their tiers and programs
-        (for their point name)."""
+        indexes by card, see loyalty.ledger), with their programs' point
+        names in the reader's language, then their tiers."""
         partners = self._origin
         rows = []
         if partners:
             self.env["loyalty.card"].flush_model(
                 ["partner_id", "program_id", "company_id", "active", "points", "crm_tier_id"]
             )
-            self.env["loyalty.program"].flush_model(["program_type"])
+            self.env["loyalty.program"].flush_model(["program_type", "portal_point_name"])
             self.env["loyalty.ledger"].flush_model(
                 ["card_id", "state", "points", "remaining", "expiry_date"]
             )
@@ -62,7 +62,7 @@ class ResPartner(models.Model):
                 SQL(
                     """
                     SELECT card.partner_id, card.program_id, card.crm_tier_id, card.points,
-                           %(sums)s
+                           %(point_name)s, %(sums)s
                       FROM loyalty_card card
                       JOIN loyalty_program program ON program.id = card.program_id
                      WHERE card.partner_id = ANY(%(partners)s) AND card.active
@@ -73,24 +73,28 @@ class ResPartner(models.Model):
                     partners=partners.ids,
                     companies=self.env.companies.ids,
                     sums=self.env["loyalty.ledger"]._pending_and_expiring_sql("card"),
+                    # sudo: the programs' point names (no customer data),
+                    # which not every reader may read, translated as the
+                    # ORM reads them.
+                    point_name=self.env["loyalty.program"]
+                    .sudo()
+                    ._field_to_sql("program", "portal_point_name"),
                 )
             )
         figures = defaultdict(
-            lambda: {"programs": [], "tiers": [], "available": 0.0, "pending": 0.0, "expiring": 0.0}
+            lambda: {"names": set(), "tiers": [], "available": 0.0, "pending": 0.0, "expiring": 0.0}
         )
-        for partner_id, program_id, tier_id, points, pending, expiring in rows:
+        for partner_id, _program_id, tier_id, points, point_name, pending, expiring in rows:
             own = figures[partner_id]
-            own["programs"].append(program_id)
+            own["names"].add(point_name)
             if tier_id:
                 own["tiers"].append(tier_id)
             own["available"] += points or 0.0
             own["pending"] += pending or 0.0
             own["expiring"] += expiring or 0.0
-        # sudo: the tiers' thresholds and the programs' point names of
-        # those cards, which not every reader may read; read once for all
-        # the partners (their prefetch).
+        # sudo: the tiers' thresholds of those cards, which not every
+        # reader may read; read once for all the partners (their prefetch).
         all_tiers = self.env["loyalty.tier"].sudo().browse({row[2] for row in rows if row[2]})
-        all_programs = self.env["loyalty.program"].sudo().browse({row[1] for row in rows})
         for partner in self:
             own = figures[partner._origin.id]
             tiers = all_tiers.browse(own["tiers"]).with_prefetch(all_tiers._prefetch_ids)
@@ -99,11 +103,8 @@ class ResPartner(models.Model):
             partner.loyalty_points_pending = own["pending"]
             partner.loyalty_points_expiring = own["expiring"]
             # The point name of the customer's program when they have one.
-            programs = all_programs.browse(own["programs"]).with_prefetch(
-                all_programs._prefetch_ids
-            )
-            names = set(programs.mapped("portal_point_name"))
-            name = names.pop() if len(names) == 1 else None
+            names = own["names"]
+            name = next(iter(names)) if len(names) == 1 else None
             partner.loyalty_point_name = name or self.env._("Points")
             points = partner.loyalty_points_available
             partner.loyalty_points_display = formatLang(

@@ -442,6 +442,23 @@ class TestCustomerForm(ScreensCase):
         action = customer.action_view_loyalty_ledger()
         self.assertEqual(action["res_model"], "loyalty.ledger")
 
+    def test_the_point_name_comes_translated_with_the_figures(self):
+        """The stat button's point name is the program's, in the reader's
+        language, read by the figures' own statement (no read of the
+        programs)."""
+        self._loyal_order()
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.program.with_context(lang="fr_FR").portal_point_name = "Grains"
+        self.env.flush_all()
+        customer = self.customer.with_user(self.loyalty_user)
+        self.assertEqual(customer.loyalty_points_display, "100")
+        customer.invalidate_recordset()
+        # The figures' statement and a read of the reader's company; a read
+        # of the programs on top of them before.
+        with self.assertQueryCount(2):
+            self.assertEqual(customer.loyalty_point_name, "Beans")
+        self.assertEqual(customer.with_context(lang="fr_FR").loyalty_point_name, "Grains")
+
     def test_back_office_views_load(self):
         for model, user in (
             ("loyalty.program", self.manager),
