@@ -39,6 +39,56 @@ class SaleOrder(models.Model):
                 changes.setdefault(line.coupon_id, [0.0, 0.0])[1] += line.points_cost
         return changes
 
+    def _compute_loyalty_data(self):
+        """What the order issued on a ledger-kept card, as the order's page
+        and form show it ("Issued"), is what its earned entries gave the
+        card: sale_loyalty's history keeps the points before the customer's
+        tier multiplier, which the ledger and the card's balance apply.
+        Orders with no earned entry on the card (confirmed before the
+        ledger) keep sale_loyalty's figure."""
+        res = super()._compute_loyalty_data()
+        orders = self.filtered(lambda o: o.loyalty_data and o.id)
+        if not orders:
+            return res
+        # sudo: the sums of the points of these orders' own entries and
+        # history lines, shown on the order the reader opened, as
+        # sale_loyalty reads its history; no entry is shown.
+        earned = {
+            (order.id, card.id): points
+            for order, card, points in self.env["loyalty.ledger"]
+            .sudo()
+            ._read_group(
+                [("order_id", "in", orders.ids), ("kind", "=", "earn")],
+                ["order_id", "card_id"],
+                ["points:sum"],
+            )
+        }
+        if not earned:
+            return res
+        history = (
+            self.env["loyalty.history"]
+            .sudo()
+            ._read_group(
+                [
+                    ("order_model", "=", self._name),
+                    ("order_id", "in", orders.ids),
+                    ("card_id", "in", list({card_id for _order_id, card_id in earned})),
+                ],
+                ["order_id", "card_id"],
+                ["issued:sum"],
+            )
+        )
+        more = defaultdict(float)
+        for order_id, card, issued in history:
+            if (order_id, card.id) in earned:
+                more[order_id] += earned[order_id, card.id] - issued
+        for order in orders:
+            if more.get(order.id):
+                data = dict(order.loyalty_data)
+                data["issued"] = round(data["issued"] + more[order.id], 2)
+                order.loyalty_data = data
+        return res
+
     def _crm_lock_cards(self):
         """Lock the cards an order spends from: two redemptions at the same
         moment on one card wait for each other, then the second fails to

@@ -44,6 +44,25 @@ class TestTiersAndExpiry(LoyaltyCase):
         self.assertEqual(card.points, 100 + 100 + 150)
         self.assertInvariant(card)
 
+    def test_an_order_says_it_issued_the_points_its_tier_gave(self):
+        """The order's "Issued" (its portal page and form) is what the card
+        got, tier multiplier included, not sale_loyalty's points before it."""
+        silver, _gold = self._tiers()
+        self._loyal_order()
+        first = self._loyal_order()  # spend 200: Silver from now on
+        order = self._loyal_order()  # earns 100 x 1.5
+        card = self._card()
+        self.assertEqual(card.crm_tier_id, silver)
+        history = self.env["loyalty.history"].search([("order_id", "=", order.id)])
+        self.assertEqual(history.issued, 100)
+        self.assertEqual(order.loyalty_data["issued"], 150)
+        self.assertEqual(first.loyalty_data["issued"], 100)
+        self.assertEqual(card.points, 100 + 100 + 150)
+        # The same for the order's salesperson, who can't read the ledger.
+        order.user_id = self.salesman
+        order.invalidate_recordset(["loyalty_data"])
+        self.assertEqual(order.with_user(self.salesman).loyalty_data["issued"], 150)
+
     def test_a_program_shared_by_companies_counts_spend_in_all(self):
         silver, _gold = self._tiers()
         self.program.company_id = False
