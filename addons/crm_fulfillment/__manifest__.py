@@ -2,7 +2,7 @@
     "name": "E-commerce Fulfilment and Returns",
     "summary": "Fulfilment stages with history, SLA and lateness, customer "
     "notifications, and returns (RMA) with refunds and exchanges (store credit with crm_loyalty)",
-    "version": "18.0.1.0.6",
+    "version": "18.0.1.0.7",
     "category": "Sales/Sales",
     "author": "CRM E-commerce Team",
     "website": "https://github.com/crm-ecommerce/crm-ecommerce",

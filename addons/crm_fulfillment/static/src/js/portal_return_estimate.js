@@ -34,7 +34,9 @@ publicWidget.registry.CrmReturnEstimate = publicWidget.Widget.extend({
         let gross = 0;
         for (const input of this.el.querySelectorAll(".o_return_qty")) {
             const qty = parseFloat(input.value) || 0;
-            if (qty > 0) {
+            // A quantity the form refuses to send (more than can be
+            // returned) estimates nothing.
+            if (qty > 0 && input.checkValidity()) {
                 gross += qty * (parseFloat(input.dataset.unitPrice) || 0);
             }
         }

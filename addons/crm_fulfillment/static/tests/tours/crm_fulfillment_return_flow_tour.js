@@ -54,6 +54,15 @@ registry.category("web_tour.tours").add("crm_fulfillment_return_flow_portal", {
             trigger: `${ESTIMATE}.d-none:not(:visible)`,
         },
         {
+            content: "Ask for more kettles than can be returned",
+            trigger: `form.o_return_form tr:has(td:contains("${PRODUCT}")) input.o_return_qty`,
+            run: "edit 5",
+        },
+        {
+            content: "No estimate for a quantity that can't be sent",
+            trigger: `${ESTIMATE}.d-none:not(:visible)`,
+        },
+        {
             content: "Return 2 kettles",
             trigger: `form.o_return_form tr:has(td:contains("${PRODUCT}")) input.o_return_qty`,
             run: "edit 2",
