@@ -155,6 +155,42 @@ class TestWriteFigures(TransactionCase):
             ],
         )
 
+    def test_new_rows_do_not_read_the_table_again_for_each_of_them(self):
+        """On a shop's first computation the figures' table is empty, and
+        PostgreSQL checks which customers have a row with a nested loop
+        over the table (forced here, as it plans it for an empty table).
+        Each new row must not read the table again with the pages inserted
+        so far: 84,198 customers took 50 s on the 1x bench shop, 0.5 s
+        without."""
+        cr = self.env.cr
+        settings = ("hashjoin", "mergejoin", "material", "indexscan", "indexonlyscan", "bitmapscan")
+        rows = 1000
+        ids = list(range(2_000_000_001, 2_000_000_001 + rows))
+        columns = (("rfm_frequency", "int"), ("rfm_signature", "text"))
+        source = pg._figure_arrays(columns, [ids, list(range(rows)), ["x" * 200] * rows])
+        fetched = SQL("SELECT pg_stat_get_xact_blocks_fetched('crm_customer_figures'::regclass)")
+        before = self.env.execute_query(fetched)[0][0]
+        pages = self.env.execute_query(
+            SQL(
+                "SELECT pg_relation_size('crm_customer_figures') / current_setting('block_size')::int"
+            )
+        )[0][0]
+        try:
+            for setting in settings:
+                cr.execute(SQL("SET enable_%s = off", SQL(setting)))
+            pg._insert_figures(cr, columns, self.env.company.id, source)
+        finally:
+            for setting in settings:
+                cr.execute(SQL("RESET enable_%s", SQL(setting)))
+        read = self.env.execute_query(fetched)[0][0] - before
+        count = self.env.execute_query(
+            SQL("SELECT count(*) FROM crm_customer_figures WHERE partner_id = ANY(%s)", ids)
+        )
+        self.assertEqual(count[0][0], rows)
+        # The table once, and a few pages per row inserted (where it goes):
+        # not the table again per row (a hundred times as many here).
+        self.assertLess(read, pages + 4 * rows)
+
     def test_texts_read_back_as_sent_whatever_they_hold(self):
         """Texts go quoted, their quotes and backslashes escaped:
         PostgreSQL reads back the same texts."""

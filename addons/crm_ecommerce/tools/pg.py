@@ -252,19 +252,28 @@ def _update_figures(cr, columns, company_id, source):
 def _insert_figures(cr, columns, company_id, source):
     """Insert the rows of the customers of ``source`` (a FROM item named v)
     that have none; a row that another transaction created meanwhile is
-    updated instead."""
+    updated instead.
+
+    The rows the company has are read once, before the insert (a
+    materialized CTE), not by a subquery on the table being inserted into:
+    on the first computation of a shop the table is empty, PostgreSQL plans
+    a nested loop that scans it again for every new row, and each scan
+    reads the pages the insert has added so far (invisible to it, but read):
+    84,198 customers of the 1x bench shop took 50 s, not 1 s. The CTE is
+    what the table held when the statement started, whatever the plan."""
     cr.execute(
         SQL(
-            "INSERT INTO crm_customer_figures (partner_id, company_id, %s)"
+            "WITH existing AS MATERIALIZED ("
+            " SELECT partner_id FROM crm_customer_figures WHERE company_id = %s)"
+            " INSERT INTO crm_customer_figures (partner_id, company_id, %s)"
             " SELECT v.partner_id, %s, %s FROM %s"
-            " WHERE NOT EXISTS (SELECT FROM crm_customer_figures f"
-            " WHERE f.partner_id = v.partner_id AND f.company_id = %s)"
+            " WHERE NOT EXISTS (SELECT FROM existing e WHERE e.partner_id = v.partner_id)"
             " ON CONFLICT (partner_id, company_id) DO UPDATE SET %s",
+            company_id,
             SQL(", ").join(SQL.identifier(name) for name, _type in columns),
             company_id,
             SQL(", ").join(SQL.identifier("v", name) for name, _type in columns),
             source,
-            company_id,
             SQL(", ").join(
                 SQL("%(col)s = EXCLUDED.%(col)s", col=SQL.identifier(name))
                 for name, _type in columns
