@@ -53,11 +53,12 @@ class SaleOrder(models.Model):
         # sudo: the sums of the points of these orders' own entries and
         # history lines, shown on the order the reader opened, as
         # sale_loyalty reads its history; no entry is shown.
+        Ledger = self.env["loyalty.ledger"].sudo()
+        # sudo: as above, sale_loyalty's history lines of these orders.
+        History = self.env["loyalty.history"].sudo()
         earned = {
             (order.id, card.id): points
-            for order, card, points in self.env["loyalty.ledger"]
-            .sudo()
-            ._read_group(
+            for order, card, points in Ledger._read_group(
                 [("order_id", "in", orders.ids), ("kind", "=", "earn")],
                 ["order_id", "card_id"],
                 ["points:sum"],
@@ -65,18 +66,14 @@ class SaleOrder(models.Model):
         }
         if not earned:
             return res
-        history = (
-            self.env["loyalty.history"]
-            .sudo()
-            ._read_group(
-                [
-                    ("order_model", "=", self._name),
-                    ("order_id", "in", orders.ids),
-                    ("card_id", "in", list({card_id for _order_id, card_id in earned})),
-                ],
-                ["order_id", "card_id"],
-                ["issued:sum"],
-            )
+        history = History._read_group(
+            [
+                ("order_model", "=", self._name),
+                ("order_id", "in", orders.ids),
+                ("card_id", "in", list({card_id for _order_id, card_id in earned})),
+            ],
+            ["order_id", "card_id"],
+            ["issued:sum"],
         )
         more = defaultdict(float)
         for order_id, card, issued in history:
