@@ -61,7 +61,7 @@ class ResPartner(models.Model):
             rows = self.env.execute_query(
                 SQL(
                     """
-                    SELECT card.partner_id, card.program_id, card.crm_tier_id, card.points,
+                    SELECT card.partner_id, card.crm_tier_id, card.points,
                            %(point_name)s, %(sums)s
                       FROM loyalty_card card
                       JOIN loyalty_program program ON program.id = card.program_id
@@ -84,7 +84,7 @@ class ResPartner(models.Model):
         figures = defaultdict(
             lambda: {"names": set(), "tiers": [], "available": 0.0, "pending": 0.0, "expiring": 0.0}
         )
-        for partner_id, _program_id, tier_id, points, point_name, pending, expiring in rows:
+        for partner_id, tier_id, points, point_name, pending, expiring in rows:
             own = figures[partner_id]
             own["names"].add(point_name)
             if tier_id:
@@ -94,7 +94,7 @@ class ResPartner(models.Model):
             own["expiring"] += expiring or 0.0
         # sudo: the tiers' thresholds of those cards, which not every
         # reader may read; read once for all the partners (their prefetch).
-        all_tiers = self.env["loyalty.tier"].sudo().browse({row[2] for row in rows if row[2]})
+        all_tiers = self.env["loyalty.tier"].sudo().browse({row[1] for row in rows if row[1]})
         for partner in self:
             own = figures[partner._origin.id]
             tiers = all_tiers.browse(own["tiers"]).with_prefetch(all_tiers._prefetch_ids)
