@@ -2,7 +2,7 @@
     "name": "E-commerce Customer Intelligence",
     "summary": "RFM segments, explainable customer and lead scores, "
     "cross-sell suggestions, churn and win-back, marketing consent, targeted campaigns",
-    "version": "18.0.1.4.6",
+    "version": "18.0.1.4.7",
     "category": "Sales/CRM",
     "author": "CRM E-commerce Team",
     "website": "https://github.com/crm-ecommerce/crm-ecommerce",

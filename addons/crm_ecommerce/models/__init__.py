@@ -20,6 +20,7 @@ from . import (
     product_product_suggestion,
     res_company,
     res_config_settings,
+    res_partner_access,
     res_partner_campaign,
     res_partner_clv,
     res_partner_clv_run,

@@ -2,6 +2,8 @@
 who lifts a blacklist, and what a company's users see of another's figures.
 Each attack is played as the least privileged user who would try it."""
 
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, Command
@@ -108,6 +110,53 @@ class TestIntelligenceFieldAccess(IntelligenceCase):
             partner.search_read([("id", "=", self.customer.id)], ["name"]),
             [{"id": self.customer.id, "name": "Trust Customer"}],
         )
+
+    def test_field_access_asks_each_group_once_and_denies_as_odoo(self):
+        """res_partner_access: the same answers as Odoo's check, each group
+        specification asked once per check."""
+        Partner = self.env["res.partner"]
+        admin = Partner.with_user(self.env.ref("base.user_admin"))
+        guarded = [
+            name
+            for name, field in Partner._fields.items()
+            if field.groups and name not in PARTNER_FIELDS and field.is_accessible(admin.env)
+        ]
+        names = ["name", "email", *PARTNER_FIELDS, *guarded]
+        specs = {Partner._fields[name].groups for name in names} - {None}
+        users = type(self.env.user)
+        calls = []
+        original = users.has_groups
+
+        def has_groups(user, spec):
+            calls.append(spec)
+            return original(user, spec)
+
+        with patch.object(users, "has_groups", has_groups):
+            # an administrator: every field, in the order asked
+            self.assertEqual(admin.check_field_access_rights("read", names), names)
+            self.assertEqual(sorted(calls), sorted(specs))
+            self.assertGreater(len(names), 2 * len(specs))
+            calls.clear()
+            # the salesperson reads the figures, not the accounting fields
+            salesman = Partner.with_user(self.salesman)
+            self.assertEqual(
+                salesman.check_field_access_rights("read", PARTNER_FIELDS), PARTNER_FIELDS
+            )
+            self.assertEqual(calls, [GROUP])
+            # the employee is refused with Odoo's message, naming the fields
+            employee = Partner.with_user(self.employee)
+            with self.assertRaisesRegex(AccessError, "rfm_segment") as denied:
+                employee.check_field_access_rights("read", ["name", "rfm_segment"])
+            self.assertIn('the fields "rfm_segment" on', str(denied.exception))
+            self.assertEqual(employee.check_field_access_rights("write", ["phone"]), ["phone"])
+        # no field is readable through a '.' group, nor left out when none is asked
+        with (
+            patch.object(Partner._fields["rfm_segment"], "groups", "."),
+            self.assertRaises(AccessError),
+        ):
+            admin.check_field_access_rights("read", ["name", "rfm_segment"])
+        self.assertNotIn("rfm_segment", employee.check_field_access_rights("read", None))
+        self.assertIn("rfm_segment", salesman.check_field_access_rights("read", None))
 
     def test_employee_opens_edits_and_duplicates_a_contact(self):
         self._compute()
