@@ -25,6 +25,9 @@ class ResPartner(models.Model):
             or getattr(parent, "__func__", None) is not models.BaseModel.check_field_access_rights
         ):
             return parent(operation, field_names)
+        if iter(field_names) is field_names:
+            # a generator is read once: Odoo's method must see every name
+            field_names = list(field_names)
         fields = self._fields
         user = self.env.user
         allowed = {}

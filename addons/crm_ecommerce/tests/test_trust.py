@@ -148,6 +148,8 @@ class TestIntelligenceFieldAccess(IntelligenceCase):
             with self.assertRaisesRegex(AccessError, "rfm_segment") as denied:
                 employee.check_field_access_rights("read", ["name", "rfm_segment"])
             self.assertIn('the fields "rfm_segment" on', str(denied.exception))
+            with self.assertRaises(AccessError):
+                employee.check_field_access_rights("read", (f for f in ["rfm_segment", "name"]))
             self.assertEqual(employee.check_field_access_rights("write", ["phone"]), ["phone"])
         # no field is readable through a '.' group, nor left out when none is asked
         with (
@@ -156,6 +158,7 @@ class TestIntelligenceFieldAccess(IntelligenceCase):
         ):
             admin.check_field_access_rights("read", ["name", "rfm_segment"])
         self.assertNotIn("rfm_segment", employee.check_field_access_rights("read", None))
+        self.assertEqual(employee.sudo().check_field_access_rights("read", names), names)
         self.assertIn("rfm_segment", salesman.check_field_access_rights("read", None))
 
     def test_employee_opens_edits_and_duplicates_a_contact(self):
