@@ -2,7 +2,7 @@
     "name": "E-commerce Loyalty Tiers and Points Ledger",
     "summary": "Loyalty tiers with multipliers, a points ledger with pending "
     "points, expiry, reversal on returns, safe redemption and a portal page",
-    "version": "18.0.1.0.11",
+    "version": "18.0.1.0.12",
     "category": "Sales/Sales",
     "author": "CRM E-commerce Team",
     "website": "https://github.com/crm-ecommerce/crm-ecommerce",

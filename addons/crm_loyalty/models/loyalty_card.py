@@ -331,7 +331,10 @@ class LoyaltyCard(models.Model):
             old=old.name or self.env._("none"),
             new=tier.name or self.env._("none"),
         )
-        self.partner_id.message_post(body=body)
+        # On the card, not on the customer: who reads the customer's
+        # chatter (every employee, users of other companies) is not who
+        # may read their tier (the loyalty group, the card's company).
+        self._message_log(body=body)
         if upgrade and self.partner_id.email:
             template = self.env.ref("crm_loyalty.mail_template_tier_upgrade")
             template.send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")

@@ -31,7 +31,8 @@ class TestTiersAndExpiry(LoyaltyCase):
         self._loyal_order()  # spend 200: Silver now
         self.assertEqual(card.crm_tier_id, silver)
         self.assertEqual(self.customer.loyalty_tier_id, silver)
-        self.assertIn("Silver", self.customer.message_ids[0].body)
+        told = card.message_ids.filtered(lambda m: "Loyalty tier of" in m.body)
+        self.assertEqual(told.mapped("body"), ["<p>Loyalty tier of Test Club: none → Silver</p>"])
         mail = self.env["mail.mail"].search(
             [
                 ("subject", "=", "Welcome to Silver!"),

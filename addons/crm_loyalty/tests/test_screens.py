@@ -441,6 +441,17 @@ class TestCustomerForm(ScreensCase):
         self.assertEqual(customer.loyalty_tier_id.name, "Silver")
         action = customer.action_view_loyalty_ledger()
         self.assertEqual(action["res_model"], "loyalty.ledger")
+        # The tier's change is told on the card, which the employee can't read,
+        # not in the customer's chatter, which they can.
+        change = "Loyalty tier of Test Club: none → Silver"
+        card = self._card()
+        told = card.with_user(self.loyalty_user).message_ids.filtered(lambda m: change in m.body)
+        self.assertEqual(len(told), 1)
+        self.assertEqual(told.message_type, "notification")
+        messages = self.customer.with_user(employee).message_ids
+        self.assertFalse(messages.filtered(lambda m: "Silver" in m.body))
+        with self.assertRaises(AccessError):
+            card.with_user(employee).message_ids  # noqa: B018
 
     def test_the_point_name_comes_translated_with_the_figures(self):
         """The stat button's point name is the program's, in the reader's

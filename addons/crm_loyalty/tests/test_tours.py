@@ -75,7 +75,7 @@ class TestLoyaltyFlowTour(LoyaltyCase, HttpCase):
         self.assertEqual(self.card.points, 150)
         self.assertEqual(self.card.crm_tier_id, self.silver)
         self.assertInvariant(self.card)
-        upgrades = self.tour_customer.message_ids.filtered(lambda m: "Silver" in m.body)
+        upgrades = self.card.message_ids.filtered(lambda m: "Loyalty tier of" in m.body)
         self.assertEqual(len(upgrades), 1)
         self.assertIn("Loyalty tier of Test Club: none → Silver", upgrades.body)
 
