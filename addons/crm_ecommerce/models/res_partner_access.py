@@ -19,11 +19,7 @@ class ResPartner(models.Model):
         this method (its check is not to be skipped), Odoo's own method
         decides, with its own log and error message."""
         parent = super().check_field_access_rights
-        if (
-            self.env.su
-            or not field_names
-            or getattr(parent, "__func__", None) is not models.BaseModel.check_field_access_rights
-        ):
+        if self.env.su or not field_names or not self._crm_next_field_check_is_odoos():
             return parent(operation, field_names)
         if iter(field_names) is field_names:
             # a generator is read once: Odoo's method must see every name
@@ -42,3 +38,21 @@ class ResPartner(models.Model):
             if not granted:
                 return parent(operation, field_names)
         return field_names
+
+    @api.model
+    def _crm_next_field_check_is_odoos(self):
+        """Whether the next check_field_access_rights after ours, in the
+        model's classes, is Odoo's own (BaseModel's); kept on the model's
+        class, which a registry reload replaces."""
+        cls = type(self)
+        known = cls.__dict__.get("_crm_field_check_is_odoos")
+        if known is None:
+            after = cls.__mro__[cls.__mro__.index(ResPartner) + 1 :]
+            method = next(
+                klass.__dict__["check_field_access_rights"]
+                for klass in after
+                if "check_field_access_rights" in klass.__dict__
+            )
+            known = method is models.BaseModel.check_field_access_rights
+            cls._crm_field_check_is_odoos = known
+        return known

@@ -151,6 +151,14 @@ class TestIntelligenceFieldAccess(IntelligenceCase):
             with self.assertRaises(AccessError):
                 employee.check_field_access_rights("read", (f for f in ["rfm_segment", "name"]))
             self.assertEqual(employee.check_field_access_rights("write", ["phone"]), ["phone"])
+            # behind another addon's override, Odoo's check runs, field by field
+            self.assertTrue(Partner._crm_next_field_check_is_odoos())
+            calls.clear()
+            with patch.object(type(Partner), "_crm_field_check_is_odoos", False):
+                self.assertEqual(
+                    salesman.check_field_access_rights("read", PARTNER_FIELDS), PARTNER_FIELDS
+                )
+            self.assertEqual(calls, [GROUP] * len(PARTNER_FIELDS))
         # no field is readable through a '.' group, nor left out when none is asked
         with (
             patch.object(Partner._fields["rfm_segment"], "groups", "."),
