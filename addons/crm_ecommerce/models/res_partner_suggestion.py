@@ -38,9 +38,8 @@ LINE_PRODUCTS_INDEX = "crm_ecommerce_sale_line_partner_product_index"
 # customer who bought the whole catalogue sums nothing. With the products,
 # whether any pair matched what they bought (related: one index scan of
 # the pairs for all the products bought, stopping at the first pair) and
-# whether one of those
-# pairs leads to a product not bought yet (unowned): why the list is
-# empty, when it is.
+# whether one of those pairs leads to a product not bought yet (unowned):
+# why the list is empty, when it is.
 NEXT_PRODUCTS_QUERY = """
 WITH own AS (
     SELECT DISTINCT bought.partner_id, bought.product_id
